@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+import { dnsNameProblem, QueryTypeSchema } from '../core/config.ts'
 import type { TransportName } from '../core/model.ts'
 
 export interface ProbeArgs {
@@ -19,7 +20,7 @@ export const PROBE_USAGE =
   'usage: anycast-monitor probe <address> [--port 53] [--transport udp|tcp] [--qname NAME] [--qtype TYPE] [--timeout MS] [--no-fallback] [--vantage NAME] [--json]'
 
 const DEFAULTS = { port: 53, transport: 'udp', qname: '.', qtype: 'SOA', timeoutMs: 2000, vantage: 'local' } as const
-const QTYPES = ['SOA', 'NS', 'A', 'AAAA', 'TXT']
+const QTYPES: readonly string[] = QueryTypeSchema.options
 const MAX_TIMEOUT_MS = 60_000
 const VALUE_FLAGS = ['--port', '--transport', '--qname', '--qtype', '--timeout', '--vantage']
 
@@ -55,21 +56,11 @@ export function parseProbeArgs(argv: readonly string[]): ParsedArgs {
   const qtype = (values.get('--qtype') ?? DEFAULTS.qtype).toUpperCase()
   if (!QTYPES.includes(qtype)) return fail(`--qtype must be one of ${QTYPES.join(', ')}, got ${qtype}`)
   const qname = values.get('--qname') ?? DEFAULTS.qname
-  const nameProblem = checkDnsName(qname)
+  const nameProblem = dnsNameProblem(qname)
   if (nameProblem) return fail(`--qname ${nameProblem}`)
   const vantage = values.get('--vantage') ?? DEFAULTS.vantage
 
   return { ok: true, args: { address, port, transport, qname, qtype, timeoutMs, json, identityFallback, vantage } }
-}
-
-/** dns-packet encodes over-long labels without complaint, producing a broken packet: refuse them here. */
-export function checkDnsName(name: string): string | null {
-  if (name === '.') return null
-  const labels = (name.endsWith('.') ? name.slice(0, -1) : name).split('.')
-  if (labels.some((label) => label.length === 0)) return `has an empty label: ${JSON.stringify(name)}`
-  if (labels.some((label) => new TextEncoder().encode(label).length > 63)) return 'has a label longer than 63 bytes'
-  if (labels.join('.').length > 253) return 'is longer than 253 characters'
-  return null
 }
 
 function integerIn(raw: string | undefined, fallback: number, min: number, max: number): number | null {

@@ -26,8 +26,8 @@ describe('probe arguments', () => {
     [['127.0.0.1', '--timeout', '0'], '--timeout must be an integer number of ms from 1 to 60000, got 0'],
     [['127.0.0.1', '--timeout'], '--timeout needs a value'],
     [['127.0.0.1', '--qtype', 'ANY'], '--qtype must be one of SOA, NS, A, AAAA, TXT, got ANY'],
-    [['127.0.0.1', '--qname', 'a..b'], '--qname has an empty label: "a..b"'],
-    [['127.0.0.1', '--qname', `${'x'.repeat(64)}.example`], '--qname has a label longer than 63 bytes'],
+    [['127.0.0.1', '--qname', 'a..b'], '--qname has an empty label (a leading dot or two dots in a row)'],
+    [['127.0.0.1', '--qname', `${'x'.repeat(64)}.example`], '--qname has a label of 64 characters; a label has at most 63'],
     [['127.0.0.1', '--verbose'], 'unknown option --verbose'],
     [['127.0.0.1', '127.0.0.2'], 'unexpected argument 127.0.0.2'],
   ])('refuses %j with one line naming the problem', (argv, error) => {
