@@ -33,14 +33,18 @@ export function createFrameReader(options: { maxMessageBytes?: number } = {}): F
   function take(count: number): Uint8Array {
     const out = new Uint8Array(count)
     let filled = 0
+    let consumed = 0
     while (filled < count) {
-      const head = chunks[0] as Uint8Array
+      const head = chunks[consumed] as Uint8Array
       const used = Math.min(head.length, count - filled)
       out.set(head.subarray(0, used), filled)
       filled += used
-      if (used === head.length) chunks.shift()
-      else chunks[0] = head.subarray(used)
+      if (used === head.length) consumed += 1
+      else chunks[consumed] = head.subarray(used)
     }
+    // One splice per message, not one shift per chunk: shift moves the whole array once it is large,
+    // which made a 65535-byte message dripped a byte at a time cost seconds of CPU (O(n^2)).
+    if (consumed > 0) chunks.splice(0, consumed)
     buffered -= count
     return out
   }

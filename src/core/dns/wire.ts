@@ -117,8 +117,11 @@ export function decodeMessage(bytes: Uint8Array): DecodeResult {
     return { ok: false, error: `undecodable: ${errorText(cause)}` }
   }
   // dns-packet reads past the end of a packet cut inside the OPT record and returns a shortened option.
-  if (rawDecode.bytes > bytes.length) {
-    return { ok: false, error: `truncated: decoding needed ${rawDecode.bytes} bytes, only ${bytes.length} received` }
+  // Cut right before a TXT or HINFO character-string, it reads a missing length byte as undefined and
+  // returns an empty string with a byte count of NaN, which no comparison catches: require an integer.
+  if (!Number.isInteger(rawDecode.bytes) || rawDecode.bytes > bytes.length) {
+    const needed = Number.isInteger(rawDecode.bytes) ? `${rawDecode.bytes} bytes` : 'more bytes'
+    return { ok: false, error: `truncated: decoding needed ${needed}, only ${bytes.length} received` }
   }
   try {
     return { ok: true, message: toWireMessage(raw), trailingBytes: bytes.length - rawDecode.bytes }
