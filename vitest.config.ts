@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { summaryLineReporter } from './test/reporters/summary-line.ts'
 
 // No network: miniflare must not download cf.json, wrangler must not send metrics. Set here so that
 // every run (CI included) gets them, whatever the shell exports.
@@ -11,6 +12,8 @@ const HOOK_TIMEOUT_MS = 60_000
 
 export default defineConfig({
   test: {
+    // The plain 'N passed, N failed' line after vitest's summary is what CI reads.
+    reporters: ['default', summaryLineReporter()],
     projects: [
       {
         test: {
