@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryTransport, type MemoryReply } from '../../src/adapters/transport/memory.ts'
 import { runProbe, type ProbeDeps, type ProbeRequest } from '../../src/app/probe.ts'
 import { decodeMessage } from '../../src/core/dns/wire.ts'
-import { reply, type ReplySpec } from '../support/dns-builders.ts'
+import { chaosTxtReply, soaReply, type ReplyOptions } from '../support/dns-replies.ts'
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
 const request: ProbeRequest = { vantage: 'fra', target: '198.51.100.53', port: 53, transport: 'udp', qname: 'example', timeoutMs: 500 }
@@ -10,7 +10,9 @@ const request: ProbeRequest = { vantage: 'fra', target: '198.51.100.53', port: 5
 interface SeenQuery { id: number; name: string; class: string; transport: string }
 
 /** A node that answers each question the way `answer` says; records what it was asked. */
-function node(answer: (q: SeenQuery) => Omit<ReplySpec, 'id' | 'name' | 'class' | 'type'> | 'silence' | MemoryReply) {
+type NodeAnswer = (ReplyOptions & { txt?: string[] }) | 'silence' | MemoryReply
+
+function node(answer: (q: SeenQuery) => NodeAnswer) {
   const asked: string[] = []
   const respond = (transport: string) => (bytes: Uint8Array): MemoryReply => {
     const decoded = decodeMessage(bytes)
@@ -21,8 +23,9 @@ function node(answer: (q: SeenQuery) => Omit<ReplySpec, 'id' | 'name' | 'class' 
     const spec = answer(seen)
     if (spec === 'silence') return { kind: 'silence' }
     if ('kind' in spec) return spec
-    const type = question.class === 'CH' ? 'TXT' : 'SOA'
-    return { kind: 'replies', replies: [reply({ ...spec, id: seen.id, name: seen.name, class: seen.class, type })], rttMs: 12.5 }
+    const query = { id: seen.id, question }
+    const replyBytes = spec.txt ? chaosTxtReply(query, spec.txt, spec) : soaReply(query, spec)
+    return { kind: 'replies', replies: [replyBytes], rttMs: 12.5 }
   }
   const deps: ProbeDeps = {
     transports: { udp: createMemoryTransport('udp', respond('udp')), tcp: createMemoryTransport('tcp', respond('tcp')) },
@@ -72,7 +75,7 @@ describe('a probe', () => {
   })
 
   it('retries a truncated UDP answer over TCP and keeps the answer from TCP', async () => {
-    const { deps, asked } = node((q) => (q.transport === 'udp' ? { tc: true } : { nsid: 'ams-2' }))
+    const { deps, asked } = node((q) => (q.transport === 'udp' ? { truncated: true } : { nsid: 'ams-2' }))
     const observation = await runProbe(deps, request)
     expect(observation).toMatchObject({ transport: 'udp', retriedOverTcp: true, outcome: 'ok', connectMs: 0, identity: { text: 'ams-2' } })
     expect(asked).toEqual(['udp IN example', 'tcp IN example'])
@@ -87,7 +90,7 @@ describe('a probe', () => {
   })
 
   it('says what arrived when only mismatching replies came back', async () => {
-    const { deps } = node(() => ({ kind: 'replies', replies: [reply({ id: 1 })], rttMs: 1 }))
+    const { deps } = node((q) => ({ kind: 'replies', replies: [soaReply({ id: q.id, question: { name: q.name, type: 'SOA', class: q.class } }, { id: 1 })], rttMs: 1 }))
     const observation = await runProbe(deps, { ...request })
     expect(observation).toMatchObject({ outcome: 'mismatch', ignoredReplies: 1 })
     expect(observation.error).toMatch(/reply id 1 is not query id 16384/)

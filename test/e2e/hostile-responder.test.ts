@@ -282,7 +282,7 @@ describe.concurrent('probe CLI against a hostile responder on loopback', () => {
 
     it('reassembles a TCP answer written one byte at a time', async () => {
       const { observation, exitCode } = await probeHostile(
-        onIdentityQuery((query) => dribble(framed(soaReply(query, withNsid)), 1, 3)),
+        onIdentityQuery((query) => dribble(framed(soaReply(query, withNsid)), 1, 1)),
         { transport: 'tcp' },
       )
       expect(observation).toMatchObject({ outcome: 'ok', transport: 'tcp', identity: { source: 'nsid', text: NODE_NSID } })

@@ -27,6 +27,8 @@ export interface ReplyOptions {
   nsid?: string | Uint8Array
   /** The OPT record's upper 8 RCODE bits. Adds an OPT record. */
   extendedRcode?: number
+  /** Leave the question section empty, as some servers do in error replies. */
+  omitQuestion?: boolean
 }
 
 interface LooseRecord {
@@ -76,10 +78,11 @@ export function soaReply(query: AskedQuery, options: ReplyOptions = {}): Uint8Ar
   return toBytes(encodePacket(soaPacket(query, options)))
 }
 
-/** A CHAOS TXT answer (hostname.bind / id.server) carrying one character-string. */
-export function chaosTxtReply(query: AskedQuery, text: string, options: ReplyOptions = {}): Uint8Array {
+/** A CHAOS TXT answer (hostname.bind / id.server) carrying one or more character-strings. */
+export function chaosTxtReply(query: AskedQuery, text: string | string[], options: ReplyOptions = {}): Uint8Array {
   const question = echoedQuestion(query, options)
-  const txt: LooseRecord = { name: question.name, type: 'TXT', class: question.class, ttl: 0, data: [Buffer.from(text, 'latin1')] }
+  const strings = (Array.isArray(text) ? text : [text]).map((part) => Buffer.from(part, 'latin1'))
+  const txt: LooseRecord = { name: question.name, type: 'TXT', class: question.class, ttl: 0, data: strings }
   return toBytes(encodePacket(packet(query, options, [txt])))
 }
 
@@ -121,7 +124,7 @@ function packet(query: AskedQuery, options: ReplyOptions, answers: LooseRecord[]
     type: options.isResponse === false ? 'query' : 'response',
     id: options.id ?? query.id,
     flags,
-    questions: [echoedQuestion(query, options)],
+    questions: options.omitQuestion ? [] : [echoedQuestion(query, options)],
     answers,
     additionals: optRecords(options),
   }
