@@ -1,7 +1,8 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { createFrameReader, frameMessage } from '../../core/dns/framing.ts'
+import { frameMessage } from '../../core/dns/framing.ts'
 import { createReplyTally } from '../../core/reply-tally.ts'
+import { createStreamReplies } from '../../core/stream-replies.ts'
 import type { DnsTransport, Exchange, ExchangeResult } from '../../ports/transport.ts'
 import { networkErrorText } from './node-udp.ts'
 
@@ -23,7 +24,7 @@ export function createNodeTcpTransport(options: NodeTcpOptions = {}): DnsTranspo
 function exchangeOverTcp(exchange: Exchange, monotonicMs: () => number, maxMessageBytes?: number): Promise<ExchangeResult> {
   const { address, port, query, judge, signal } = exchange
   const tally = createReplyTally()
-  const reader = createFrameReader(maxMessageBytes === undefined ? {} : { maxMessageBytes })
+  const replies = createStreamReplies({ judge, tally, maxMessageBytes })
   const framedQuery = frameMessage(query)
   return new Promise((resolve) => {
     let settled = false
@@ -52,18 +53,10 @@ function exchangeOverTcp(exchange: Exchange, monotonicMs: () => number, maxMessa
     socket.on('close', () => noAnswer('closed', 'connection closed before an answer'))
     socket.on('data', (chunk: Buffer) => {
       const receivedAt = monotonicMs()
-      for (const event of reader.push(chunk)) {
-        if (event.kind === 'error') {
-          // The stream has lost its framing: nothing after this point can be trusted.
-          tally.ignore('malformed', event.error)
-          return noAnswer('closed', 'stream framing broken')
-        }
-        const verdict = judge(event.message)
-        if (!verdict.accepted) {
-          tally.ignore(verdict.reason, verdict.detail)
-          continue
-        }
-        return finish({ kind: 'answer', answer: verdict.answer, rttMs: receivedAt - sentAt, connectMs, ignoredReplies: tally.ignored() })
+      const step = replies.push(chunk)
+      if (step.kind === 'broken') return noAnswer('closed', 'stream framing broken')
+      if (step.kind === 'answer') {
+        finish({ kind: 'answer', answer: step.answer, rttMs: receivedAt - sentAt, connectMs, ignoredReplies: tally.ignored() })
       }
     })
     socket.connect({ host: address, port, noDelay: true }, () => {

@@ -1,6 +1,7 @@
 import { connect as socketsConnect } from 'cloudflare:sockets'
-import { createFrameReader, frameMessage } from '../../core/dns/framing.ts'
+import { frameMessage } from '../../core/dns/framing.ts'
 import { createReplyTally, type NoAnswerEnding } from '../../core/reply-tally.ts'
+import { createStreamReplies } from '../../core/stream-replies.ts'
 import type { DnsTransport, Exchange, ExchangeResult } from '../../ports/transport.ts'
 
 // Derived from `connect` so this file typechecks against both the local ambient declaration
@@ -51,7 +52,7 @@ async function exchangeOverTcp(exchange: Exchange, settings: Settings): Promise<
   const { address, port, query, judge, signal } = exchange
   const { monotonicMs, maxMessageBytes } = settings
   const tally = createReplyTally()
-  const frames = createFrameReader(maxMessageBytes === undefined ? {} : { maxMessageBytes })
+  const replies = createStreamReplies({ judge, tally, maxMessageBytes })
   const framedQuery = frameMessage(query)
   let connectMs: number | null = null
   const noAnswer = (ending: NoAnswerEnding, detail: string): ExchangeResult => ({
@@ -122,18 +123,10 @@ async function exchangeOverTcp(exchange: Exchange, settings: Settings): Promise<
       const haltedDuringRead = haltedResult()
       if (haltedDuringRead) return haltedDuringRead
       if (chunk.done) return noAnswer('closed', 'connection closed before an answer')
-      for (const event of frames.push(chunk.value)) {
-        if (event.kind === 'error') {
-          // The stream has lost its framing: nothing after this point can be trusted.
-          tally.ignore('malformed', event.error)
-          return noAnswer('closed', 'stream framing broken')
-        }
-        const verdict = judge(event.message)
-        if (!verdict.accepted) {
-          tally.ignore(verdict.reason, verdict.detail)
-          continue
-        }
-        return { kind: 'answer', answer: verdict.answer, rttMs: receivedAt - sentAt, connectMs, ignoredReplies: tally.ignored() }
+      const step = replies.push(chunk.value)
+      if (step.kind === 'broken') return noAnswer('closed', 'stream framing broken')
+      if (step.kind === 'answer') {
+        return { kind: 'answer', answer: step.answer, rttMs: receivedAt - sentAt, connectMs, ignoredReplies: tally.ignored() }
       }
     }
   } finally {
