@@ -61,7 +61,7 @@ export function dribble(bytes: Uint8Array, pieceBytes: number, pauseMs: number):
   return steps
 }
 
-export async function startHostileResponder(behaviour: HostileBehaviour): Promise<HostileResponder> {
+export async function startHostileResponder(behaviour: HostileBehaviour, options: { address?: string } = {}): Promise<HostileResponder> {
   const queries: ReceivedQuery[] = []
   const connections = new Set<net.Socket>()
   const pauses = new Set<{ timer: NodeJS.Timeout; wake: () => void }>()
@@ -88,7 +88,7 @@ export async function startHostileResponder(behaviour: HostileBehaviour): Promis
     }
   }
 
-  const { tcp, udp, port } = await listenOnOnePort()
+  const { tcp, udp, port } = await listenOnOnePort(options.address ?? LOOPBACK)
 
   udp.on('error', () => {})
   udp.on('message', (message, from) => {
@@ -155,20 +155,20 @@ function decodeQuery(message: Buffer, transport: 'udp' | 'tcp'): ReceivedQuery |
 }
 
 /** A TCP listener on an ephemeral port, then a UDP socket on the same number (retried if UDP has it taken). */
-async function listenOnOnePort(): Promise<{ tcp: net.Server; udp: dgram.Socket; port: number }> {
+async function listenOnOnePort(address: string): Promise<{ tcp: net.Server; udp: dgram.Socket; port: number }> {
   let lastError: unknown = null
   for (let attempt = 0; attempt < MAX_PORT_TRIES; attempt += 1) {
     const tcp = net.createServer()
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject)
-      tcp.listen(0, LOOPBACK, () => resolve())
+      tcp.listen(0, address, () => resolve())
     })
     const port = (tcp.address() as net.AddressInfo).port
-    const udp = dgram.createSocket('udp4')
+    const udp = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4')
     try {
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject)
-        udp.bind(port, LOOPBACK, () => resolve())
+        udp.bind(port, address, () => resolve())
       })
       return { tcp, udp, port }
     } catch (error) {
