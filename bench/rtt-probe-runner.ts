@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const deps = nodeProbeDeps()
   const request = {
     vantage: 'rtt-fidelity',
-    target: values.address,
+    address: values.address,
     port: Number(values.port),
     transport: parseTransport(values.transport),
     qname: values.qname,

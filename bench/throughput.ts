@@ -50,7 +50,7 @@ interface Options {
 // ------------------------------------------------------------------------------ probe engine
 
 function probeRequest(port: number, transport: TransportName): ProbeRequest {
-  return { vantage: 'bench', target: '127.0.0.1', port, transport, qname: QNAME, timeoutMs: PROBE_TIMEOUT_MS }
+  return { vantage: 'bench', address: '127.0.0.1', port, transport, qname: QNAME, timeoutMs: PROBE_TIMEOUT_MS }
 }
 
 function problemOf(observation: Observation): string | null {

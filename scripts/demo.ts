@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     for (const [index, server] of servers.entries()) {
       for (const transport of TRANSPORTS) {
         const observation = await runProbe(nodeProbeDeps(), {
-          vantage: 'demo', target: server.address, port: server.port, transport, qname: server.zone, timeoutMs: TIMEOUT_MS,
+          vantage: 'demo', address: server.address, port: server.port, transport, qname: server.zone, timeoutMs: TIMEOUT_MS,
         })
         process.stdout.write(row(KINDS[index]!.setup, observation) + '\n')
       }

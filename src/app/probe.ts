@@ -14,7 +14,9 @@ export interface ProbeDeps {
 
 export interface ProbeRequest {
   vantage: string
-  target: string
+  /** What the observation is about (a target id); defaults to the address. */
+  target?: string
+  address: string
   port: number
   transport: TransportName
   qname: string
@@ -36,10 +38,11 @@ export interface ProbeRequest {
  */
 export async function runProbe(deps: ProbeDeps, request: ProbeRequest): Promise<Observation> {
   const observedAt = deps.clock.nowMs()
+  const context = { ...request, target: request.target ?? request.address }
   const deadline = deadlineSignal(request, deps.clock)
   const transport = deps.transports[request.transport]
   if (!transport) {
-    return observationFrom(request, observedAt, missingTransport(request.transport), null, false)
+    return observationFrom(context, observedAt, missingTransport(request.transport), null, false)
   }
   const identityQuery = (): BuiltQuery =>
     buildIdentityQuery({ id: transactionId(deps.random), qname: request.qname, qtype: request.qtype, udpPayloadBytes: request.udpPayloadBytes })
@@ -57,7 +60,7 @@ export async function runProbe(deps: ProbeDeps, request: ProbeRequest): Promise<
   if (result.kind === 'answer' && !identity && request.identityFallback !== false) {
     identity = await askChaosIdentity(deps, transport, request, deadline)
   }
-  return observationFrom(request, observedAt, primary, identity, retriedOverTcp)
+  return observationFrom(context, observedAt, primary, identity, retriedOverTcp)
 }
 
 /** hostname.bind, then id.server; each gets an equal share of the time that is left. */
@@ -86,7 +89,7 @@ function ask(
   deadline: { signal: AbortSignal },
 ): Promise<ExchangeResult> {
   return transport.exchange({
-    address: request.target,
+    address: request.address,
     port: request.port,
     query: query.bytes,
     judge: (reply) => judgeReply(reply, query),

@@ -2,19 +2,24 @@ import { performance } from 'node:perf_hooks'
 import { createNodeTcpTransport } from '../adapters/transport/node-tcp.ts'
 import { createNodeUdpTransport } from '../adapters/transport/node-udp.ts'
 import { runProbe, type ProbeDeps } from '../app/probe.ts'
+import { runPlan } from '../app/run-plan.ts'
+import { formatConfigPath } from '../core/config.ts'
+import { ProbePlanSchema } from '../core/wire-schemas.ts'
 import { formatObservation } from './format-observation.ts'
 import { parseProbeArgs, PROBE_USAGE } from './probe-args.ts'
 
 export interface CliIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** All of standard input, for commands that take a document there. */
+  readStdin: () => Promise<string>
 }
 
 export const EXIT_ANSWERED = 0
 export const EXIT_NO_ANSWER = 1
 export const EXIT_BAD_ARGUMENTS = 2
 
-const COMMANDS_USAGE = 'usage: anycast-monitor <command>\n\ncommands:\n  probe   ask an anycast address which node answers\n\n' + PROBE_USAGE
+const COMMANDS_USAGE = 'usage: anycast-monitor <command>\n\ncommands:\n  probe        ask an anycast address which node answers\n  probe-plan   run a probe plan (JSON on stdin), print its observations (JSON on stdout)\n\n' + PROBE_USAGE
 
 export function nodeProbeDeps(): ProbeDeps {
   return {
@@ -30,6 +35,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(COMMANDS_USAGE + '\n')
     return command === undefined ? EXIT_BAD_ARGUMENTS : EXIT_ANSWERED
   }
+  if (command === 'probe-plan') return probePlanCommand(io)
   if (command !== 'probe') {
     io.stderr(`anycast-monitor: unknown command ${JSON.stringify(command)}\n${COMMANDS_USAGE}\n`)
     return EXIT_BAD_ARGUMENTS
@@ -50,7 +56,7 @@ async function probeCommand(argv: readonly string[], io: CliIo): Promise<number>
   const { args } = parsed
   const observation = await runProbe(nodeProbeDeps(), {
     vantage: args.vantage,
-    target: args.address,
+    address: args.address,
     port: args.port,
     transport: args.transport,
     qname: args.qname,
@@ -60,4 +66,24 @@ async function probeCommand(argv: readonly string[], io: CliIo): Promise<number>
   })
   io.stdout((args.json ? JSON.stringify(observation) : formatObservation(observation)) + '\n')
   return observation.rcode === null ? EXIT_NO_ANSWER : EXIT_ANSWERED
+}
+
+/** What a vantage runs: the plan arrives on stdin, the observations leave on stdout. */
+async function probePlanCommand(io: CliIo): Promise<number> {
+  let input: unknown
+  try {
+    input = JSON.parse(await io.readStdin())
+  } catch (error) {
+    io.stderr(`anycast-monitor probe-plan: stdin is not JSON: ${(error as Error).message}\n`)
+    return EXIT_BAD_ARGUMENTS
+  }
+  const plan = ProbePlanSchema.safeParse(input)
+  if (!plan.success) {
+    const problems = plan.error.issues.map((issue) => `${formatConfigPath(issue.path) || '(root)'}: ${issue.message}`)
+    io.stderr(`anycast-monitor probe-plan: bad plan: ${problems.join('; ')}\n`)
+    return EXIT_BAD_ARGUMENTS
+  }
+  const observations = await runPlan(nodeProbeDeps(), plan.data)
+  io.stdout(JSON.stringify(observations) + '\n')
+  return EXIT_ANSWERED
 }

@@ -37,7 +37,10 @@ export interface Observation {
   /** Epoch ms at which the probe started. */
   observedAt: number
   vantage: string
+  /** The monitored service: its target id in the monitor, the address itself for a one-off probe. */
   target: string
+  /** The address queried (a VIP of the target). */
+  address: string
   port: number
   qname: string
   /** The transport asked for. A truncated UDP answer retried over TCP keeps 'udp' and sets retriedOverTcp. */

@@ -14,6 +14,7 @@ export interface QueryResult {
 export interface ObservationContext {
   vantage: string
   target: string
+  address: string
   port: number
   qname: string
   transport: TransportName
@@ -52,6 +53,7 @@ export function observationFrom(
     observedAt,
     vantage: context.vantage,
     target: context.target,
+    address: context.address,
     port: context.port,
     qname: context.qname,
     transport: context.transport,

@@ -5,7 +5,7 @@ import { decodeMessage } from '../../src/core/dns/wire.ts'
 import { chaosTxtReply, soaReply, type ReplyOptions } from '../support/dns-replies.ts'
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
-const request: ProbeRequest = { vantage: 'fra', target: '198.51.100.53', port: 53, transport: 'udp', qname: 'example', timeoutMs: 500 }
+const request: ProbeRequest = { vantage: 'fra', address: '198.51.100.53', port: 53, transport: 'udp', qname: 'example', timeoutMs: 500 }
 
 interface SeenQuery { id: number; name: string; class: string; transport: string }
 
@@ -40,7 +40,7 @@ describe('a probe', () => {
     const { deps, asked } = node(() => ({ nsid: 'fra-1' }))
     const observation = await runProbe(deps, request)
     expect(observation).toEqual({
-      observedAt: NOW, vantage: 'fra', target: '198.51.100.53', port: 53, qname: 'example', transport: 'udp',
+      observedAt: NOW, vantage: 'fra', target: '198.51.100.53', address: '198.51.100.53', port: 53, qname: 'example', transport: 'udp',
       outcome: 'ok', rcode: 0, rttMs: 12.5, connectMs: null,
       identity: { source: 'nsid', hex: '6672612d31', text: 'fra-1' },
       retriedOverTcp: false, ignoredReplies: 0, error: null,

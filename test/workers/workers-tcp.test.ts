@@ -21,7 +21,7 @@ const clock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.n
 function probe(transport: DnsTransport, request: Partial<ProbeRequest> & { port: number; qname: string }) {
   return runProbe(
     { transports: { tcp: transport }, clock, random: Math.random },
-    { vantage: 'workerd-test', target: LOOPBACK_ADDRESS, transport: 'tcp', timeoutMs: PROBE_TIMEOUT_MS, ...request },
+    { vantage: 'workerd-test', address: LOOPBACK_ADDRESS, transport: 'tcp', timeoutMs: PROBE_TIMEOUT_MS, ...request },
   )
 }
 

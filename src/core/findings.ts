@@ -1,0 +1,82 @@
+// The monitor's vocabulary above single observations: cycles, findings, incidents, notifications.
+// Plain data, shared by detectors, the incident policy, stores, sinks and the API.
+import type { Observation } from './model.ts'
+
+/** One probe cycle of one target: everything every vantage reported, and who did not report. */
+export interface CycleRecord {
+  /** `${target}@${startedAt}`: unique, stable across retries of the same cycle. */
+  cycleId: string
+  target: string
+  /** Epoch ms at which the cycle started (the scheduler's tick). */
+  startedAt: number
+  observations: Observation[]
+  /** Vantages whose runner failed or did not report before the cycle's deadline. */
+  missingVantages: { vantage: string; reason: string }[]
+}
+
+export type FindingKind =
+  | 'black-hole'
+  | 'site-down'
+  | 'catchment-shift'
+  | 'catchment-flapping'
+  | 'unknown-identity'
+  | 'latency-regression'
+  | 'outage'
+
+/** Mapped onto PagerDuty's severities as they are. */
+export type Severity = 'critical' | 'error' | 'warning' | 'info'
+
+/** What a detector saw in a window of cycles; the evidence says why, in data a person can check. */
+export interface Finding {
+  kind: FindingKind
+  target: string
+  /** What the finding is about, and part of its incident's key: 'site:fra', 'vantage:par', 'target'. */
+  scope: string
+  severity: Severity
+  /** One line for humans, without the target's name (sinks add it). */
+  summary: string
+  /** startedAt of the cycle the finding was made in. */
+  at: number
+  evidence: FindingEvidence
+}
+
+export interface FindingEvidence {
+  /** Sites involved: the suspected black-holed site, the site a vantage moved from and to, ... */
+  sites: string[]
+  /** Vantages involved (affected, moved, flapping). */
+  vantages: string[]
+  /** Per vantage, what its latest observations were (outcome, site, rttMs). */
+  latest: { vantage: string; outcome: string; site: string | null; rttMs: number | null; transport: string; address: string }[]
+  /** Free-form details specific to the kind (e.g. rttBeforeMs / rttAfterMs, changes in window). */
+  details: Record<string, string | number | boolean | null | string[]>
+}
+
+export type IncidentStatus = 'open' | 'resolved'
+
+export interface Incident {
+  /** Stable dedup key: `${target}/${kind}/${scope}`; also PagerDuty's dedup_key. */
+  key: string
+  kind: FindingKind
+  target: string
+  scope: string
+  severity: Severity
+  status: IncidentStatus
+  /** Epoch ms of the cycle that opened it. */
+  openedAt: number
+  resolvedAt: number | null
+  /** The finding that opened it, then the latest one while it stays open. */
+  lastFinding: Finding
+  /** Timeline for the status page: what happened, when. */
+  updates: { at: number; text: string }[]
+}
+
+export type NotificationEvent = 'trigger' | 'reminder' | 'resolve'
+
+/** What the incident policy wants said; the outbox delivers it to every route exactly once. */
+export interface Notification {
+  /** Unique per (incident key, opening, event, sequence): the outbox ignores a second copy. */
+  id: string
+  event: NotificationEvent
+  incident: Incident
+  at: number
+}

@@ -1,0 +1,34 @@
+import type { Observation, TransportName } from '../core/model.ts'
+
+/** One query a vantage must make in a cycle. */
+export interface ProbeTask {
+  target: string
+  address: string
+  port: number
+  transport: TransportName
+  qname: string
+  qtype: string
+  timeoutMs: number
+  udpPayloadBytes: number
+  identityFallback: boolean
+}
+
+/** What a vantage is asked to do in one cycle; the same JSON a remote function receives. */
+export interface ProbePlan {
+  vantage: string
+  /** The cycle's tick, epoch ms: observations are stamped with their own start time. */
+  cycleStartedAt: number
+  tasks: ProbeTask[]
+  /** Probes in flight at once within the vantage. */
+  concurrency: number
+}
+
+/**
+ * Runs a plan where the vantage is (this process, a network namespace, a cloud region) and returns one
+ * observation per task. A runner that cannot run at all rejects with an error naming its vantage; the
+ * cycle records the vantage as missing and goes on with the others.
+ */
+export interface VantageRunner {
+  readonly vantage: string
+  run(plan: ProbePlan, signal: AbortSignal): Promise<Observation[]>
+}
