@@ -546,7 +546,7 @@ function sendControlLine(controlPath: string, line: string): Promise<string> {
  * Changes delay and/or loss while the link runs. When this resolves the relay
  * has applied the change; frames already queued keep their due times.
  */
-export async function setLinkImpairment(link: DelayedLink, change: ImpairmentChange): Promise<RelayStatus> {
+export async function setLinkImpairment(link: Pick<DelayedLink, 'controlPath'>, change: ImpairmentChange): Promise<RelayStatus> {
   const reply = JSON.parse(await sendControlLine(link.controlPath, JSON.stringify(toControlRequest(change)))) as Record<string, unknown>
   if (reply.ok !== true) throw new Error(`relay refused ${JSON.stringify(change)}: ${String(reply.error)}`)
   if (typeof reply.wake_compensation !== 'boolean') {
@@ -560,7 +560,7 @@ export async function setLinkImpairment(link: DelayedLink, change: ImpairmentCha
 }
 
 /** Current settings and counters of the relay. */
-export function getLinkStatus(link: DelayedLink): Promise<RelayStatus> {
+export function getLinkStatus(link: Pick<DelayedLink, 'controlPath'>): Promise<RelayStatus> {
   return setLinkImpairment(link, {})
 }
 

@@ -2,11 +2,26 @@
 # Installs the Debian packages the test suite needs (real DNS daemons, dig, dnsperf).
 # Idempotent; run as root on Debian 12. The daemons' system services must stay down:
 # the tests start their own instances on loopback ephemeral ports (test/support/dns-servers.ts).
+# With --lab (npm run lab -- deps) it also installs the anycast lab's routing daemons
+# (lab/README.md); the lab runs its own instances inside network namespaces.
 set -euo pipefail
 
-PACKAGES=(nsd bind9 knot dnsperf bind9-dnsutils iproute2 python3)
+PACKAGES=(nsd bind9 knot dnsperf bind9-dnsutils iproute2 python3 iputils-ping)
 # Debian 12 service names of the daemons in PACKAGES (bind9 ships named.service / /etc/init.d/named).
 SERVICES=(named nsd knot)
+
+for argument in "$@"; do
+  case ${argument} in
+    --lab)
+      PACKAGES+=(bird2 frr exabgp gobgpd iputils-ping)
+      SERVICES+=(bird frr exabgp gobgpd)
+      ;;
+    *)
+      echo "deps: unknown argument ${argument} (known: --lab)" >&2
+      exit 2
+      ;;
+  esac
+done
 POLICY_RC_D=/usr/sbin/policy-rc.d
 
 log() { echo "deps: $*"; }
@@ -24,6 +39,10 @@ service_running() {
   local service=$1
   if [[ -d /run/systemd/system ]]; then
     systemctl is-active --quiet "${service}" 2>/dev/null
+  elif [[ ${service} == exabgp && ! -f /etc/exabgp/exabgp.conf ]]; then
+    # Debian's /etc/init.d/exabgp exits 0 for every action (status included) when there is no
+    # config, and never starts anything then.
+    return 1
   elif [[ -x /etc/init.d/${service} ]]; then
     service "${service}" status >/dev/null 2>&1
   else
@@ -100,6 +119,6 @@ still_running=$(running_services | tr '\n' ' ')
 if [[ -n ${still_running} ]]; then
   log "note: system DNS services running (not started by this script): ${still_running}"
 else
-  log "no system named/nsd/knot service running"
+  log "no system ${SERVICES[*]} service running"
 fi
 log "done"
