@@ -22,6 +22,8 @@ export type FindingKind =
   | 'unknown-identity'
   | 'latency-regression'
   | 'outage'
+  /** A suspected black hole whose site BGP shows withdrawn: traffic is (or should be) failing over. */
+  | 'failover'
 
 /** Mapped onto PagerDuty's severities as they are. */
 export type Severity = 'critical' | 'error' | 'warning' | 'info'
@@ -45,7 +47,7 @@ export interface FindingEvidence {
   sites: string[]
   /** Vantages involved (affected, moved, flapping). */
   vantages: string[]
-  /** Per vantage, what its latest observations were (outcome, site, rttMs). */
+  /** The involved vantages' observations in the finding's cycle; `site` is null for an answer without identity. */
   latest: { vantage: string; outcome: string; site: string | null; rttMs: number | null; transport: string; address: string }[]
   /** Free-form details specific to the kind (e.g. rttBeforeMs / rttAfterMs, changes in window). */
   details: Record<string, string | number | boolean | null | string[]>
@@ -64,6 +66,10 @@ export interface Incident {
   /** Epoch ms of the cycle that opened it. */
   openedAt: number
   resolvedAt: number | null
+  /** startedAt of the latest cycle in which its finding was made. */
+  lastSeenAt: number
+  /** It reopened within the damping window after resolving: it now resolves only after a quiet damping window. */
+  flapping: boolean
   /** The finding that opened it, then the latest one while it stays open. */
   lastFinding: Finding
   /** Timeline for the status page: what happened, when. */

@@ -1,0 +1,58 @@
+// One evaluation of one target: its recent cycles through every detector, then the findings through
+// the incident policy. Pure: the caller loads the history and the stored state, and saves the result.
+import { z } from 'zod'
+import { catchmentCycleOf, unheardVantages } from './catchment.ts'
+import { compileSiteTable, type Target } from './config.ts'
+import { DetectionSettingsSchema, runDetectors, type BgpSiteStatus, type DetectionSettings } from './detectors/index.ts'
+import type { CycleRecord, Finding, Incident, Notification } from './findings.ts'
+import { decideIncidents, IncidentPolicySettingsSchema, readPolicyState, type IncidentPolicySettings, type PolicyState } from './incident-policy.ts'
+
+export const EvaluationSettingsSchema = z
+  .strictObject({
+    detection: DetectionSettingsSchema.prefault({}),
+    incidents: IncidentPolicySettingsSchema.prefault({}),
+  })
+  .describe('How findings are made and turned into incidents.')
+
+export type EvaluationSettings = z.output<typeof EvaluationSettingsSchema>
+
+export interface EvaluateInput {
+  target: Target
+  /** The target's recent cycles, oldest first, the cycle being evaluated last (see requiredHistoryCycles). */
+  history: readonly CycleRecord[]
+  /** The stored policy state document (null or undefined when nothing was stored yet). */
+  policyState: unknown
+  /** Epoch ms of this evaluation; reminders, maintenance and damping are measured against it. */
+  now: number
+  params: { detection: DetectionSettings; incidents: IncidentPolicySettings }
+  /** BGP's view of each site's route, when a BGP source was asked. */
+  bgp?: BgpSiteStatus
+}
+
+export interface EvaluateResult {
+  /** Every finding of the current cycle, including those the policy damped. */
+  findings: Finding[]
+  state: PolicyState
+  /** Incidents opened, updated or resolved by this evaluation. */
+  incidents: Incident[]
+  notifications: Notification[]
+}
+
+export function evaluateCycle(input: EvaluateInput): EvaluateResult {
+  if (input.history.length === 0) throw new Error('evaluateCycle needs at least the current cycle in history')
+  const foreign = input.history.find((cycle) => cycle.target !== input.target.id)
+  if (foreign !== undefined) throw new Error(`cycle ${foreign.cycleId} belongs to ${foreign.target}, not ${input.target.id}`)
+  const resolveSite = compileSiteTable(input.target.sites)
+  const cycles = input.history.map((cycle) => catchmentCycleOf(cycle, resolveSite))
+  const findings = runDetectors({ target: input.target, cycles, bgp: input.bgp }, input.params.detection)
+  const decision = decideIncidents({
+    state: readPolicyState(input.policyState),
+    findings,
+    now: input.now,
+    params: input.params.incidents,
+    unheardVantages: unheardVantages(cycles),
+  })
+  return { findings, ...decision }
+}
+
+export { requiredHistoryCycles } from './detectors/index.ts'

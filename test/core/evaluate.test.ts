@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { DetectionSettingsSchema } from '../../src/core/detectors/index.ts'
+import { evaluateCycle, requiredHistoryCycles } from '../../src/core/evaluate.ts'
+import { IncidentPolicySettingsSchema } from '../../src/core/incident-policy.ts'
+import {
+  at,
+  cycle,
+  evaluateSeries,
+  ok,
+  pageCycles,
+  pages,
+  repeat,
+  sequence,
+  series,
+  settings,
+  TARGET,
+  timeout,
+} from '../support/cycles.ts'
+
+const healthy = (count: number) => repeat(count, { par: ok('fra', 12), lon: ok('fra', 14), ber: ok('ber', 20) })
+const fraBlackHoled = (count: number) => repeat(count, { par: timeout(), lon: timeout(), ber: ok('ber', 20) })
+
+describe('evaluateCycle', () => {
+  it('opens a black hole on the 2nd failing cycle, naming the site and its vantages, and resolves it after 2 clean cycles', () => {
+    const run = evaluateSeries(sequence(healthy(3), fraBlackHoled(3), healthy(3)))
+    expect(run.results[3]?.findings.map((finding) => `${finding.kind} ${finding.scope}`)).toEqual(['black-hole site:fra'])
+    expect(run.results[3]?.notifications).toEqual([])
+    expect(pages(run.notifications)).toEqual(['trigger black-hole site:fra', 'resolve black-hole site:fra'])
+    expect(pageCycles(run.notifications)).toEqual([4, 7])
+    expect(run.notifications[0]?.incident).toMatchObject({
+      key: 'lab/black-hole/site:fra',
+      openedAt: at(4),
+      lastFinding: { evidence: { sites: ['fra'], vantages: ['lon', 'par'] } },
+    })
+  })
+
+  it('calls it an outage, not a black hole, when every vantage fails', () => {
+    const run = evaluateSeries(sequence(healthy(3), repeat(3, { par: timeout(), lon: timeout(), ber: timeout() })))
+    expect(pages(run.notifications)).toEqual(['trigger outage target'])
+    expect(run.results.flatMap((result) => result.findings).filter((finding) => finding.kind === 'black-hole')).toEqual([])
+  })
+
+  it('confirms the black hole with BGP evidence, or calls it a failover when the route is withdrawn', () => {
+    const history = sequence(healthy(3), fraBlackHoled(2))
+    const confirmed = evaluateSeries(history, { bgp: { fra: 'announced' } })
+    const failover = evaluateSeries(history, { bgp: { fra: 'withdrawn' } })
+    expect(confirmed.notifications[0]?.incident.lastFinding.evidence.details).toMatchObject({ bgp: 'announced', confirmed: true })
+    expect(pages(failover.notifications)).toEqual(['trigger failover site:fra'])
+  })
+
+  it('reports a catchment shift confirmed after 3 cycles with RTT before and after, and no black hole', () => {
+    const moved = repeat(5, { par: ok('ams', 31), lon: ok('fra', 14), ber: ok('ber', 20) })
+    const run = evaluateSeries(sequence(healthy(3), moved))
+    const shiftCycles = run.results.flatMap((result, index) => (result.findings.some((finding) => finding.kind === 'catchment-shift') ? [index] : []))
+    expect(shiftCycles[0]).toBe(5)
+    expect(run.results[5]?.findings.find((finding) => finding.kind === 'catchment-shift')?.evidence.details).toMatchObject({
+      fromSites: ['fra'],
+      toSites: ['ams'],
+      rttBeforeMs: 12,
+      rttAfterMs: 31,
+    })
+    expect(pages(run.notifications)).toEqual(['trigger catchment-shift vantage:par'])
+  })
+
+  it('turns a site flapping every cycle into one flapping incident, not a storm, over 20 cycles', () => {
+    const history = series(20, (index) => {
+      const fraSide = index % 2 === 0 ? 'fra' : 'ams'
+      return { par: ok(fraSide), lon: ok(fraSide), ber: ok('ber') }
+    })
+    const run = evaluateSeries(history)
+    const kindsFound = new Set(run.results.flatMap((result) => result.findings.map((finding) => finding.kind)))
+    expect([...kindsFound].sort()).toEqual(['catchment-flapping', 'site-down'])
+    expect(pages(run.notifications)).toEqual(['trigger catchment-flapping target'])
+  })
+
+  it('treats a vantage that did not report as no data: not failing, and its open black hole is held, not resolved', () => {
+    const parMissing = (count: number) =>
+      repeat(count, { lon: ok('fra'), ber: ok('ber') }).map((record) => ({
+        ...record,
+        missingVantages: [{ vantage: 'par', reason: 'runner timed out' }],
+      }))
+    const quietRun = evaluateSeries(sequence(healthy(3), parMissing(5)))
+    expect(quietRun.results.flatMap((result) => result.findings)).toEqual([])
+
+    const parOnly = (count: number) => repeat(count, { par: timeout(), lon: ok('fra'), ber: ok('ber') })
+    const heldRun = evaluateSeries(sequence(healthy(3), parOnly(2), parMissing(4), healthy(3)))
+    expect(pages(heldRun.notifications)).toEqual(['trigger black-hole site:fra', 'resolve black-hole site:fra'])
+    expect(pageCycles(heldRun.notifications)).toEqual([4, 10])
+  })
+
+  it('gives two overlapping runs from the same stored state identical notification ids', () => {
+    const history = sequence(healthy(3), fraBlackHoled(2))
+    const before = evaluateSeries(history.slice(0, 4))
+    const evaluate = (now: number) =>
+      evaluateCycle({ target: TARGET, history, policyState: JSON.parse(before.storedState), now, params: settings() })
+    const first = evaluate(at(4))
+    const second = evaluate(at(4) + 1_700)
+    expect(first.notifications.map((notification) => notification.id)).toEqual([`lab/black-hole/site:fra|${at(4)}|trigger|0`])
+    expect(second.notifications.map((notification) => notification.id)).toEqual(first.notifications.map((notification) => notification.id))
+  })
+
+  it('refuses an empty history and cycles of another target', () => {
+    const base = { target: TARGET, policyState: null, now: at(0), params: settings() }
+    expect(() => evaluateCycle({ ...base, history: [] })).toThrow(/at least the current cycle/)
+    expect(() => evaluateCycle({ ...base, history: [{ ...cycle(0, {}), target: 'k-root' }] })).toThrow(/belongs to k-root/)
+  })
+})
+
+describe('settings schemas', () => {
+  it('default every detector and the policy from {}', () => {
+    expect(DetectionSettingsSchema.parse({})).toEqual({
+      outage: { minReportingVantages: 1, lookbackCycles: 60 },
+      'black-hole': { lookbackCycles: 60, minAnsweringVantages: 1 },
+      'site-down': { lookbackCycles: 60 },
+      'catchment-shift': { confirmCycles: 3, settleCycles: 30 },
+      'catchment-flapping': { windowCycles: 10, minChanges: 3, minVantagesPerEvent: 2 },
+      'unknown-identity': { ignoreIdentities: [] },
+      'latency-regression': { windowCycles: 5, baselineCycles: 30, factor: 1.5, minIncreaseMs: 20, minSamples: 3 },
+    })
+  })
+
+  it('report a bad parameter at its path', () => {
+    const result = DetectionSettingsSchema.safeParse({ 'black-hole': { lookbackCycles: 1 }, outage: { typo: 1 } })
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['outage', 'black-hole.lookbackCycles'])
+  })
+
+  it('have JSON Schemas, so config.ts can compose them into the config schema', () => {
+    const detection = z.toJSONSchema(DetectionSettingsSchema, { io: 'input' })
+    const incidents = z.toJSONSchema(IncidentPolicySettingsSchema, { io: 'input' })
+    expect(Object.keys(detection.properties ?? {})).toHaveLength(7)
+    expect(Object.keys(incidents.properties ?? {})).toContain('maintenance')
+  })
+
+  it('tell the caller how much history to load', () => {
+    expect(requiredHistoryCycles(settings().detection)).toBe(60)
+    expect(requiredHistoryCycles(DetectionSettingsSchema.parse({ 'catchment-shift': { settleCycles: 100 } }))).toBe(103)
+  })
+})
