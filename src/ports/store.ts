@@ -21,10 +21,35 @@ export interface Rollup {
   rttMaxMs: number | null
 }
 
+/**
+ * Where a vantage's queries to a target land. The site of a vantage in a cycle is the most common site of
+ * its ok observations, or of its other answers (refused, servfail, ...) when none was ok (ties: the
+ * alphabetically first; 'unknown' for an answer without a site); null when none of its queries got an
+ * answer. A vantage missing from a cycle keeps its site.
+ */
+export interface CatchmentEntry {
+  target: string
+  vantage: string
+  site: string | null
+  /** startedAt of the first cycle with this site. */
+  since: number
+}
+
+/** A vantage's site differs from its site in the previous cycle it reported in. */
+export interface CatchmentChange {
+  target: string
+  vantage: string
+  /** startedAt of the cycle that showed the new site. */
+  at: number
+  from: string | null
+  to: string | null
+}
+
 /** The incident policy's state for one target, stored as an opaque document with a version. */
 export interface StoredPolicyState {
   /** 0 when nothing was stored yet. */
   version: number
+  /** null when nothing was stored yet; otherwise what was saved, as a JSON round trip gives it back. */
   state: unknown
 }
 
@@ -37,6 +62,7 @@ export interface OutboxItem {
   route: string
   notification: Notification
   status: DeliveryStatus
+  /** Claims so far, this one included: a claim counts as an attempt whether or not its result is recorded. */
   attempts: number
   /** Epoch ms before which the item is not tried (backoff, Retry-After, a lease held by a sender). */
   nextAttemptAt: number
@@ -48,6 +74,11 @@ export type DeliveryResult =
   | { kind: 'retry'; at: number; nextAttemptAt: number; error: string }
   | { kind: 'failed'; at: number; error: string }
 
+/**
+ * How long rows are kept, counted back from `now`: observations (with their cycles), hourly and daily
+ * rollups by bucket start. Catchment changes, delivered or failed outbox items and resolved incidents
+ * follow the daily rollups (the longest history the status page shows).
+ */
 export interface RetentionSettings {
   observationsDays: number
   hourlyRollupsDays: number
@@ -61,13 +92,26 @@ export interface RetentionSettings {
 export interface MonitorStore {
   /** 'sqlite', 'memory', 'd1', ... used in errors and logs. */
   readonly name: string
-  /** Stores the cycle's observations and updates the rollups; a cycleId seen before is ignored. */
+  /**
+   * Stores the cycle's observations and updates the rollups and the catchment, in one transaction; a
+   * cycleId seen before is ignored. A cycle older than the target's latest stored one is stored and
+   * rolled up but does not change the catchment.
+   */
   writeCycle(cycle: CycleRecord): Promise<void>
   /** The newest `limit` cycles of a target, oldest first (what detectors read). */
   recentCycles(target: string, limit: number): Promise<CycleRecord[]>
   /** Observations of a target in [since, until), oldest first, at most `limit`. */
   observations(query: { target: string; since: number; until: number; vantage?: string; limit?: number }): Promise<Observation[]>
+  /**
+   * Rollups whose bucket starts in [since, until), ordered by bucketStart, vantage, site (null first).
+   * RTT figures are over the successes; p50/p95 are nearest-rank values, exact or within the store's
+   * documented tolerance (sqlite: 2% + 0.01 ms); min and max are exact.
+   */
   rollups(query: { target: string; granularity: RollupGranularity; since: number; until: number }): Promise<Rollup[]>
+  /** The current site of every (target, vantage) seen, ordered by target, vantage. */
+  catchment(query: { target?: string }): Promise<CatchmentEntry[]>
+  /** Catchment changes of a target in [since, until), oldest first (then by vantage), at most `limit`. */
+  catchmentChanges(query: { target: string; since: number; until: number; vantage?: string; limit?: number }): Promise<CatchmentChange[]>
 
   loadPolicyState(target: string): Promise<StoredPolicyState>
   /**
@@ -82,11 +126,14 @@ export interface MonitorStore {
     incidents: readonly Incident[],
     outbox: readonly { route: string; notification: Notification }[],
   ): Promise<boolean>
+  /** Stored incidents, newest opened first (then by key), at most `limit`. */
   incidents(query: { target?: string; status?: Incident['status']; limit?: number }): Promise<Incident[]>
 
   /** Pending items due at `now`, leased to the caller until now + leaseMs so no other sender takes them. */
   claimDueDeliveries(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>
+  /** Applies to a pending item only: a result for an unknown, delivered or failed item changes nothing. */
   recordDelivery(id: string, result: DeliveryResult): Promise<void>
+  /** Outbox items in the order they were enqueued, at most `limit`. */
   outbox(query: { status?: DeliveryStatus; limit?: number }): Promise<OutboxItem[]>
 
   prune(now: number, retention: RetentionSettings): Promise<void>
