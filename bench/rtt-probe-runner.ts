@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { runProbe } from '../src/app/probe.ts'
-import { nodeProbeDeps } from '../src/cli/main.ts'
+import { nodeProbeDeps } from '../src/cli/node-probe-deps.ts'
 import type { Observation, Outcome, TransportName } from '../src/core/model.ts'
 
 const PROBE_TIMEOUT_MS = 2_000

@@ -1,7 +1,7 @@
 // Starts real DNS daemons on loopback, each configured with its own identity the way anycast operators do,
 // and probes each over UDP and TCP with the same engine the monitor uses. `--hold` keeps them up for manual probing.
 import { runProbe } from '../src/app/probe.ts'
-import { nodeProbeDeps } from '../src/cli/main.ts'
+import { nodeProbeDeps } from '../src/cli/node-probe-deps.ts'
 import type { Observation, TransportName } from '../src/core/model.ts'
 import { dnsServerAvailable, startDnsServer, type DnsServerKind, type RunningDnsServer } from '../test/support/dns-servers.ts'
 

@@ -1,11 +1,10 @@
-import { performance } from 'node:perf_hooks'
-import { createNodeTcpTransport } from '../adapters/transport/node-tcp.ts'
-import { createNodeUdpTransport } from '../adapters/transport/node-udp.ts'
-import { runProbe, type ProbeDeps } from '../app/probe.ts'
+import { runProbe } from '../app/probe.ts'
 import { runPlan } from '../app/run-plan.ts'
 import { formatConfigPath } from '../core/config.ts'
 import { ProbePlanSchema } from '../core/wire-schemas.ts'
 import { formatObservation } from './format-observation.ts'
+import { runOnceCommand, serveCommand } from './monitor-commands.ts'
+import { nodeProbeDeps } from './node-probe-deps.ts'
 import { parseProbeArgs, PROBE_USAGE } from './probe-args.ts'
 
 export interface CliIo {
@@ -19,15 +18,7 @@ export const EXIT_ANSWERED = 0
 export const EXIT_NO_ANSWER = 1
 export const EXIT_BAD_ARGUMENTS = 2
 
-const COMMANDS_USAGE = 'usage: anycast-monitor <command>\n\ncommands:\n  probe        ask an anycast address which node answers\n  probe-plan   run a probe plan (JSON on stdin), print its observations (JSON on stdout)\n\n' + PROBE_USAGE
-
-export function nodeProbeDeps(): ProbeDeps {
-  return {
-    transports: { udp: createNodeUdpTransport(), tcp: createNodeTcpTransport() },
-    clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
-    random: Math.random,
-  }
-}
+const COMMANDS_USAGE = 'usage: anycast-monitor <command>\n\ncommands:\n  probe        ask an anycast address which node answers\n  probe-plan   run a probe plan (JSON on stdin), print its observations (JSON on stdout)\n  run          run --config FILE --once: one monitor cycle, printed as JSON\n  serve        serve --config FILE: cycles on the interval, the store, the JSON API\n\n' + PROBE_USAGE
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
@@ -36,6 +27,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return command === undefined ? EXIT_BAD_ARGUMENTS : EXIT_ANSWERED
   }
   if (command === 'probe-plan') return probePlanCommand(io)
+  if (command === 'run') return runOnceCommand(rest, io)
+  if (command === 'serve') return serveCommand(rest, io)
   if (command !== 'probe') {
     io.stderr(`anycast-monitor: unknown command ${JSON.stringify(command)}\n${COMMANDS_USAGE}\n`)
     return EXIT_BAD_ARGUMENTS

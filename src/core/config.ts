@@ -2,6 +2,9 @@
 // parse it, describe it (JSON Schema) and use its site tables. docs/configuration.md and
 // schema/config.schema.json are generated from the `.describe()` texts below.
 import { z } from 'zod'
+import { AlertRoutesSchema } from './alerts/routes.ts'
+import { DetectionSettingsSchema } from './detectors/index.ts'
+import { IncidentPolicySettingsSchema } from './incident-policy.ts'
 
 export const UNKNOWN_SITE_ID = 'unknown'
 export const CONFIG_SCHEMA_ID = 'urn:anycast-monitor:config'
@@ -210,6 +213,32 @@ export const ProbeSettingsSchema = z
   })
   .describe('How every vantage probes.')
 
+export const AlertSettingsSchema = z
+  .strictObject({
+    statusPageUrl: z
+      .url({ protocol: /^https?$/ })
+      .default('http://127.0.0.1:8053')
+      .describe('Public base URL of the status page, linked from every alert.'),
+    routes: AlertRoutesSchema,
+  })
+  .describe('Alert routes (Slack, PagerDuty, webhooks) and the link they carry.')
+
+export const StoreSettingsSchema = z
+  .strictObject({
+    path: z.string().min(1).default('anycast-monitor.sqlite').describe('SQLite file of the embedded store, relative to the working directory.'),
+    observationsDays: z.number().int().min(1).max(3650).default(30).describe('Days raw observations are kept.'),
+    hourlyRollupsDays: z.number().int().min(1).max(3650).default(90).describe('Days hourly rollups are kept.'),
+    dailyRollupsDays: z.number().int().min(1).max(36500).default(400).describe('Days daily rollups are kept.'),
+  })
+  .describe('The embedded store and its retention.')
+
+export const ApiSettingsSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1').describe('Address the JSON API and status page listen on.'),
+    port: z.number().int().min(0).max(65_535).default(8053).describe('TCP port of the JSON API and status page (0: any free port).'),
+  })
+  .describe('Where `serve` listens.')
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors; ignored by the monitor.'),
@@ -217,6 +246,11 @@ export const ConfigSchema = z
     targets: z.array(TargetSchema).min(1).describe('The anycast services to monitor.'),
     vantages: z.array(VantageSchema).min(1).describe('The vantage points that probe every target.'),
     probe: ProbeSettingsSchema.prefault({}),
+    detection: DetectionSettingsSchema.prefault({}),
+    incidents: IncidentPolicySettingsSchema.prefault({}),
+    alerts: AlertSettingsSchema.prefault({}),
+    store: StoreSettingsSchema.prefault({}),
+    api: ApiSettingsSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(config.targets.map((target) => target.id), ['targets'], 'target id', ctx, 'id')

@@ -1,0 +1,98 @@
+import { Hono } from 'hono'
+import { catchmentOf, medianMs } from '../core/catchment.ts'
+import { compileSiteTable, type Config, type Target } from '../core/config.ts'
+import type { Incident } from '../core/findings.ts'
+import type { MonitorStore } from '../ports/store.ts'
+
+const MAX_OBSERVATIONS_PER_PAGE = 1000
+const DEFAULT_OBSERVATIONS_WINDOW_MS = 60 * 60 * 1000
+
+export interface ApiDeps {
+  config: Config
+  store: MonitorStore
+  nowMs: () => number
+}
+
+/**
+ * The monitor's JSON API, versioned under /api/v1. It shows a public view of the config: targets,
+ * sites and vantages with their labels and coordinates, never runners, routes or secrets.
+ */
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono()
+  const targetById = new Map(deps.config.targets.map((target) => [target.id, target]))
+
+  app.get('/api/v1/health', (c) => c.json({ ok: true, store: deps.store.name }))
+  app.get('/api/v1/targets', (c) =>
+    c.json({ targets: deps.config.targets.map(publicTarget), vantages: deps.config.vantages.map(publicVantage) }),
+  )
+  app.get('/api/v1/targets/:id/catchment', async (c) => {
+    const target = targetById.get(c.req.param('id'))
+    if (!target) return c.json({ error: `no target ${c.req.param('id')}` }, 404)
+    return c.json(await currentCatchment(deps.store, target))
+  })
+  app.get('/api/v1/targets/:id/observations', async (c) => {
+    const target = targetById.get(c.req.param('id'))
+    if (!target) return c.json({ error: `no target ${c.req.param('id')}` }, 404)
+    const until = integerParam(c.req.query('until'), deps.nowMs())
+    const since = integerParam(c.req.query('since'), (until ?? 0) - DEFAULT_OBSERVATIONS_WINDOW_MS)
+    const limit = integerParam(c.req.query('limit'), MAX_OBSERVATIONS_PER_PAGE)
+    if (since === null || until === null || limit === null || limit < 1 || limit > MAX_OBSERVATIONS_PER_PAGE || since > until) {
+      return c.json({ error: `since and until are epoch ms with since <= until; limit is 1..${MAX_OBSERVATIONS_PER_PAGE}` }, 400)
+    }
+    const vantage = c.req.query('vantage')
+    const observations = await deps.store.observations({ target: target.id, since, until, limit, ...(vantage ? { vantage } : {}) })
+    const last = observations.at(-1)
+    const next = observations.length === limit && last ? { since: last.observedAt + 1, until } : null
+    return c.json({ observations, next })
+  })
+  app.get('/api/v1/incidents', async (c) => {
+    const status = c.req.query('status')
+    if (status !== undefined && status !== 'open' && status !== 'resolved') return c.json({ error: 'status is open or resolved' }, 400)
+    const target = c.req.query('target')
+    const incidents: Incident[] = await deps.store.incidents({ ...(status ? { status } : {}), ...(target ? { target } : {}), limit: 200 })
+    return c.json({ incidents })
+  })
+  app.notFound((c) => c.json({ error: 'not found' }, 404))
+  return app
+}
+
+async function currentCatchment(store: MonitorStore, target: Target) {
+  const [latest] = await store.recentCycles(target.id, 1)
+  if (!latest) return { target: target.id, cycleStartedAt: null, vantages: [] }
+  const catchment = catchmentOf(latest, compileSiteTable(target.sites))
+  const vantages = [...catchment.values()].map((state) => ({
+    vantage: state.vantage,
+    status: state.status,
+    sites: state.sites,
+    rttMs: medianMs(state.rttsMs),
+    missingReason: state.missingReason,
+    observations: state.observations.map(({ observation, site }) => ({
+      address: observation.address,
+      transport: observation.transport,
+      outcome: observation.outcome,
+      site,
+      rttMs: observation.rttMs,
+      identity: observation.identity,
+    })),
+  }))
+  return { target: target.id, cycleStartedAt: latest.startedAt, vantages }
+}
+
+function publicTarget(target: Target) {
+  return {
+    id: target.id,
+    label: target.label,
+    addresses: target.addresses,
+    port: target.port,
+    sites: target.sites.map(({ id, label, latitude, longitude }) => ({ id, label, latitude, longitude })),
+  }
+}
+
+function publicVantage(vantage: Config['vantages'][number]) {
+  return { id: vantage.id, label: vantage.label, region: vantage.region, latitude: vantage.latitude ?? null, longitude: vantage.longitude ?? null }
+}
+
+function integerParam(raw: string | undefined, fallback: number): number | null {
+  if (raw === undefined) return fallback
+  return /^\d+$/.test(raw) ? Number(raw) : null
+}

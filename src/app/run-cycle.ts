@@ -1,0 +1,142 @@
+import { siteOfIdentity } from '../core/catchment.ts'
+import { compileSiteTable, type Config, type SiteResolver, type Target } from '../core/config.ts'
+import type { CycleRecord, Finding, Incident, Notification } from '../core/findings.ts'
+import type { Observation } from '../core/model.ts'
+import type { Clock } from '../ports/clock.ts'
+import type { MonitorStore } from '../ports/store.ts'
+import type { ProbePlan, ProbeTask, VantageRunner } from '../ports/vantage-runner.ts'
+
+/** What the pure evaluation (detectors + incident policy) needs and returns for one target. */
+export interface EvaluationInput {
+  target: Target
+  history: CycleRecord[]
+  policyState: unknown
+  now: number
+}
+export interface EvaluationOutput {
+  findings: Finding[]
+  state: unknown
+  incidents: Incident[]
+  notifications: Notification[]
+}
+
+export interface CycleDeps {
+  config: Config
+  runners: readonly VantageRunner[]
+  store: MonitorStore
+  clock: Clock
+  evaluate: (input: EvaluationInput) => EvaluationOutput
+  /** The alert routes a notification goes to. */
+  routesFor: (notification: Notification) => string[]
+  /** How many recent cycles the evaluation reads (the longest detector window). */
+  historyCycles: number
+}
+
+export interface CycleReport {
+  startedAt: number
+  cycles: CycleRecord[]
+  findings: Finding[]
+  notifications: Notification[]
+  /** Targets whose policy state another run changed first; their notifications were left to that run. */
+  conflicts: string[]
+}
+
+/** Time a runner gets on top of its probes' own deadlines (process start in a namespace, JSON). */
+const RUNNER_MARGIN_MS = 5_000
+const TASKS_IN_FLIGHT_PER_VANTAGE = 16
+
+/** One cycle: every vantage probes every target, the results are stored, evaluated, and alerts queued. */
+export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<CycleReport> {
+  const startedAt = deps.clock.nowMs()
+  const tasks = probeTasks(deps.config)
+  const deadline = AbortSignal.timeout(cycleDeadlineMs(deps.config, tasks.length))
+  const cycleSignal = signal ? AbortSignal.any([deadline, signal]) : deadline
+  const reports = await Promise.allSettled(
+    deps.runners.map((runner) => runner.run(planFor(runner.vantage, startedAt, tasks), cycleSignal)),
+  )
+  const report: CycleReport = { startedAt, cycles: [], findings: [], notifications: [], conflicts: [] }
+  for (const target of deps.config.targets) {
+    const cycle = cycleRecord(target, startedAt, deps.runners, reports)
+    await deps.store.writeCycle(cycle)
+    report.cycles.push(cycle)
+    const evaluated = await evaluateAndSave(deps, target, startedAt)
+    if (!evaluated) report.conflicts.push(target.id)
+    else {
+      report.findings.push(...evaluated.findings)
+      report.notifications.push(...evaluated.notifications)
+    }
+  }
+  return report
+}
+
+async function evaluateAndSave(deps: CycleDeps, target: Target, now: number): Promise<EvaluationOutput | null> {
+  const history = await deps.store.recentCycles(target.id, deps.historyCycles)
+  const stored = await deps.store.loadPolicyState(target.id)
+  const output = deps.evaluate({ target, history, policyState: stored.state, now })
+  const outbox = output.notifications.flatMap((notification) => deps.routesFor(notification).map((route) => ({ route, notification })))
+  const saved = await deps.store.savePolicyState(target.id, stored.version, output.state, output.incidents, outbox)
+  return saved ? output : null
+}
+
+export function probeTasks(config: Config): ProbeTask[] {
+  return config.targets.flatMap((target) =>
+    target.addresses.flatMap((address) =>
+      target.transports.map((transport) => ({
+        target: target.id,
+        address,
+        port: target.port,
+        transport,
+        qname: target.qname,
+        qtype: target.qtype,
+        timeoutMs: config.probe.timeoutMs,
+        udpPayloadBytes: config.probe.udpPayloadBytes,
+        identityFallback: config.probe.identityFallback,
+      })),
+    ),
+  )
+}
+
+function planFor(vantage: string, cycleStartedAt: number, tasks: ProbeTask[]): ProbePlan {
+  return { vantage, cycleStartedAt, tasks, concurrency: TASKS_IN_FLIGHT_PER_VANTAGE }
+}
+
+/** Every probe is bounded by the probe timeout, so a vantage needs at most this long for its plan. */
+export function cycleDeadlineMs(config: Config, taskCount: number): number {
+  const rounds = Math.max(1, Math.ceil(taskCount / TASKS_IN_FLIGHT_PER_VANTAGE))
+  return rounds * config.probe.timeoutMs + RUNNER_MARGIN_MS
+}
+
+function cycleRecord(
+  target: Target,
+  startedAt: number,
+  runners: readonly VantageRunner[],
+  reports: PromiseSettledResult<Observation[]>[],
+): CycleRecord {
+  const siteOf = compileSiteTable(target.sites)
+  const observations: Observation[] = []
+  const missingVantages: CycleRecord['missingVantages'] = []
+  runners.forEach((runner, index) => {
+    const report = reports[index] as PromiseSettledResult<Observation[]>
+    if (report.status === 'rejected') {
+      missingVantages.push({ vantage: runner.vantage, reason: errorText(report.reason) })
+      return
+    }
+    for (const observation of report.value) {
+      // A runner reports for the vantage it was asked to be, whatever it claims.
+      if (observation.target !== target.id) continue
+      observations.push(withSite({ ...observation, vantage: runner.vantage }, siteOf))
+    }
+  })
+  return { cycleId: `${target.id}@${startedAt}`, target: target.id, startedAt, observations, missingVantages }
+}
+
+/** Only an answer can name a site; a binary NSID is matched by its hex. Without an answer there is no site. */
+function withSite(observation: Observation, siteOf: SiteResolver): Observation {
+  const { site: _claimed, ...rest } = observation
+  if (observation.rcode === null) return rest
+  return { ...rest, site: observation.identity ? siteOfIdentity(observation.identity, siteOf) : siteOf(null).siteId }
+}
+
+function errorText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason)
+}

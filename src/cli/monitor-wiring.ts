@@ -1,0 +1,87 @@
+// Builds the monitor from a config file and the environment: the one place that knows which adapter
+// serves which port on Node.
+import { readFile } from 'node:fs/promises'
+import { performance } from 'node:perf_hooks'
+import { createPagerDutySink } from '../adapters/alert/pagerduty.ts'
+import { createSlackSink } from '../adapters/alert/slack.ts'
+import { createWebhookSink } from '../adapters/alert/webhook.ts'
+import { createNetnsRunner } from '../adapters/runner/netns.ts'
+import { createSqliteStore } from '../adapters/store/sqlite.ts'
+import { createLocalRunner } from '../app/local-runner.ts'
+import type { CycleDeps } from '../app/run-cycle.ts'
+import { resolveRouteSecrets, routesFor, type ResolvedAlertRoute } from '../core/alerts/routes.ts'
+import { formatConfigErrors, parseConfig, type Config } from '../core/config.ts'
+import { evaluateCycle, requiredHistoryCycles } from '../core/evaluate.ts'
+import type { AlertSink } from '../ports/alert-sink.ts'
+import type { Clock } from '../ports/clock.ts'
+import type { MonitorStore } from '../ports/store.ts'
+import type { VantageRunner } from '../ports/vantage-runner.ts'
+import { nodeProbeDeps } from './node-probe-deps.ts'
+
+export const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() }
+
+export type LoadedMonitor =
+  | { ok: true; config: Config; routes: ResolvedAlertRoute[] }
+  | { ok: false; error: string }
+
+/** Reads, parses and validates the config, and reads every secret it names from env. Every problem is listed. */
+export async function loadMonitorConfig(path: string, env: Readonly<Record<string, string | undefined>>): Promise<LoadedMonitor> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    return { ok: false, error: `cannot read config ${path}: ${(error as Error).message}` }
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return { ok: false, error: `config ${path} is not JSON: ${(error as Error).message}` }
+  }
+  const parsed = parseConfig(json)
+  if (!parsed.ok) return { ok: false, error: `config ${path} is invalid:\n${formatConfigErrors(parsed.errors)}` }
+  const secrets = resolveRouteSecrets(parsed.config.alerts.routes, env, ['alerts', 'routes'])
+  if (!secrets.ok) return { ok: false, error: `config ${path}: alert secrets missing:\n${formatConfigErrors(secrets.errors)}` }
+  return { ok: true, config: parsed.config, routes: secrets.sinksConfig }
+}
+
+export function createRunners(config: Config): VantageRunner[] {
+  return config.vantages.flatMap((vantage): VantageRunner[] => {
+    if (vantage.runner.kind === 'local') return [createLocalRunner(vantage.id, nodeProbeDeps())]
+    if (vantage.runner.kind === 'netns') return [createNetnsRunner({ vantage: vantage.id, namespace: vantage.runner.namespace })]
+    return [] // remote vantages push their observations; they have no runner here
+  })
+}
+
+export function createSinks(config: Config, routes: readonly ResolvedAlertRoute[]): Map<string, AlertSink> {
+  const common = {
+    statusPageUrl: config.alerts.statusPageUrl,
+    targetLabels: Object.fromEntries(config.targets.map((target) => [target.id, target.label])),
+  }
+  return new Map(
+    routes.map((route): [string, AlertSink] => {
+      if (route.kind === 'slack') return [route.route, createSlackSink({ ...common, route: route.route, webhookUrl: route.webhookUrl })]
+      if (route.kind === 'pagerduty') {
+        return [route.route, createPagerDutySink({ ...common, route: route.route, routingKey: route.routingKey, eventsUrl: route.eventsUrl })]
+      }
+      return [route.route, createWebhookSink({ ...common, route: route.route, url: route.url, secret: route.secret })]
+    }),
+  )
+}
+
+export function openStore(config: Config): MonitorStore {
+  return createSqliteStore({ path: config.store.path })
+}
+
+export function cycleDeps(config: Config, routes: readonly ResolvedAlertRoute[], store: MonitorStore, runners: VantageRunner[]): CycleDeps {
+  const params = { detection: config.detection, incidents: config.incidents }
+  return {
+    config,
+    runners,
+    store,
+    clock: systemClock,
+    evaluate: (input) => evaluateCycle({ ...input, params }),
+    routesFor: (notification) => routesFor(notification, routes).map((route) => route.route),
+    historyCycles: requiredHistoryCycles(config.detection),
+  }
+}
