@@ -1,10 +1,14 @@
 // The outbox deliverer with the in-memory store and the real sinks posting to HTTP receivers on
 // 127.0.0.1. The store's clock is a variable the tests move; receiver timeouts are real (short) ones.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { createPagerDutySink } from '../../src/adapters/alert/pagerduty.ts'
 import { createSlackSink } from '../../src/adapters/alert/slack.ts'
 import { createWebhookSink } from '../../src/adapters/alert/webhook.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createMemoryStore } from '../../src/adapters/store/memory.ts'
+import { createSqliteStore } from '../../src/adapters/store/sqlite.ts'
 import { deliverDueNotifications, type DeliverDeps, type DeliveryReport } from '../../src/app/deliver-outbox.ts'
 import type { Notification } from '../../src/core/findings.ts'
 import type { AlertSink } from '../../src/ports/alert-sink.ts'
@@ -34,6 +38,8 @@ const inOrder = (...answers: ScriptedAnswer[]) => (_: ReceivedRequest, index: nu
 
 interface World {
   store: MonitorStore
+  /** What a restart of the monitor does to its store: nothing in memory, close and reopen the same SQLite file. */
+  restart: () => Promise<void>
   clock: { nowMs: () => number; monotonicMs: () => number }
   setNow: (epochMs: number) => void
   now: () => number
@@ -43,12 +49,30 @@ function world(): World {
   let nowMs = OPENED_AT
   return {
     store: createMemoryStore(),
+    restart: async () => {},
     clock: { nowMs: () => nowMs, monotonicMs: () => performance.now() },
     setNow: (epochMs) => {
       nowMs = epochMs
     },
     now: () => nowMs,
   }
+}
+
+/** A world whose store is a SQLite file, reopened on restart as a new monitor process would. */
+function sqliteWorld(): World {
+  const w = world()
+  const dir = mkdtempSync(join(tmpdir(), 'outbox-restart-'))
+  const path = join(dir, 'monitor.sqlite')
+  const open = () => createSqliteStore({ path, clock: w.clock })
+  const sqlite: World = { ...w, store: open(), restart: async () => {
+    await sqlite.store.close()
+    sqlite.store = open()
+  } }
+  onTestFinished(async () => {
+    await sqlite.store.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return sqlite
 }
 
 /** The way notifications reach the outbox in production: with the policy's state, once per route. */
@@ -221,8 +245,8 @@ describe('delivering the outbox', () => {
     expect(broke.map((item) => item.lastError)).toEqual(Array(6).fill('alert:webhook sink threw: bug in the sink'))
   })
 
-  it('loses nothing and sends nothing twice across a stop mid-way, a crash after a claim and a restart', async () => {
-    const w = world()
+  it.each(['memory', 'sqlite file'])('loses nothing and sends nothing twice across a stop mid-way, a crash after a claim and a restart (%s store)', async (kind) => {
+    const w = kind === 'memory' ? world() : sqliteWorld()
     const stop = new AbortController()
     const slack = await receiver((_, index) => {
       if (index === 2) stop.abort() // the operator stops the monitor while the third Slack message is on its way
@@ -244,6 +268,7 @@ describe('delivering the outbox', () => {
     expect(await w.store.claimDueDeliveries(w.now(), 3, LEASE_MS)).toHaveLength(3)
 
     // Restart: new sinks, the same store. Leased items come back when their leases end.
+    await w.restart()
     const reports = await deliverUntilSettled(w, deps(w, sinksFor(w, urls)))
     expect(reports.flatMap((report) => report.errors)).toEqual([])
 
