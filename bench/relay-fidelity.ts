@@ -42,6 +42,7 @@ import {
   type RttRun,
   type RttSummary,
 } from '../lab/probes.ts'
+import { installSignalCleanup, onCleanup, runCleanup } from './cleanup.ts'
 
 const ONE_WAY_DELAYS_MS = [0, 5, 15, 30]
 const UNCOMPENSATED_ONE_WAY_DELAY_MS = 15
@@ -59,38 +60,6 @@ interface Row {
   summary: RttSummary
   lost: number
   relay?: RelayStatus
-}
-
-// Cleanup steps run last-in first-out, from `finally` or from a signal handler.
-const cleanupSteps: Array<{ what: string; run: () => Promise<void> }> = []
-let cleanupRunning: Promise<void> | undefined
-
-function onCleanup(what: string, run: () => Promise<void>): void {
-  cleanupSteps.push({ what, run })
-}
-
-function runCleanup(): Promise<void> {
-  cleanupRunning ??= (async () => {
-    // First whatever probe is in flight, then the recorded steps.
-    await stopAllLabProcesses()
-    for (let step = cleanupSteps.pop(); step; step = cleanupSteps.pop()) {
-      try {
-        await step.run()
-      } catch (error) {
-        console.error(`cleanup of ${step.what} failed: ${(error as Error).message}`)
-      }
-    }
-  })()
-  return cleanupRunning
-}
-
-function installSignalCleanup(): void {
-  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: cleaning up`)
-      void runCleanup().finally(() => process.exit(exitCode))
-    })
-  }
 }
 
 function setupProblem(): string | undefined {
@@ -263,7 +232,7 @@ async function main(): Promise<number> {
     console.error(`relay-fidelity: cannot set up the lab: ${problem}`)
     return 1
   }
-  installSignalCleanup()
+  installSignalCleanup(() => runCleanup(stopAllLabProcesses))
   let rows: Row[]
   try {
     console.error(`load average before: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`)
@@ -272,7 +241,7 @@ async function main(): Promise<number> {
     console.error(`relay-fidelity: ${(error as Error).message}`)
     return 1
   } finally {
-    await runCleanup()
+    await runCleanup(stopAllLabProcesses)
   }
   const leftovers = await listNamespaces(`amrly-bench-${process.pid}`)
   if (leftovers.length > 0) console.error(`warning: namespaces left behind: ${leftovers.join(' ')}`)
@@ -295,7 +264,7 @@ main().then(
   },
   async (error: unknown) => {
     console.error(`relay-fidelity: ${(error as Error).message}`)
-    await runCleanup()
+    await runCleanup(stopAllLabProcesses)
     process.exitCode = 1
   },
 )

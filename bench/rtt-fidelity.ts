@@ -37,6 +37,7 @@ import {
 import { measurePingRtt, measureUdpRtt, percentile, startUdpEchoServer, stopUdpEchoServer } from '../lab/probes.ts'
 import type { RunnerSample } from './rtt-probe-runner.ts'
 import { fixed, renderTable, signed } from './table.ts'
+import { installSignalCleanup, onCleanup, runCleanup } from './cleanup.ts'
 
 const ONE_WAY_DELAYS_MS = [0, 5, 15, 30]
 const TCP_COMPARISON_ONE_WAY_MS = 15
@@ -86,38 +87,6 @@ interface TransportRow {
   rtt: Summary
   connect: Summary
   problems: string[]
-}
-
-// --------------------------------------------------------------------------------- cleanup
-
-// Cleanup steps run last-in first-out, from `finally` or from a signal handler.
-const cleanupSteps: Array<{ what: string; run: () => Promise<void> }> = []
-let cleanupRunning: Promise<void> | undefined
-
-function onCleanup(what: string, run: () => Promise<void>): void {
-  cleanupSteps.push({ what, run })
-}
-
-function runCleanup(): Promise<void> {
-  cleanupRunning ??= (async () => {
-    for (let step = cleanupSteps.pop(); step; step = cleanupSteps.pop()) {
-      try {
-        await step.run()
-      } catch (error) {
-        console.error(`cleanup of ${step.what} failed: ${(error as Error).message}`)
-      }
-    }
-  })()
-  return cleanupRunning
-}
-
-function installSignalCleanup(): void {
-  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: cleaning up`)
-      void runCleanup().finally(() => process.exit(exitCode))
-    })
-  }
 }
 
 // ------------------------------------------------------------------------------- the lab

@@ -17,6 +17,7 @@ import { createSqliteStore, type SqliteStore } from '../src/adapters/store/sqlit
 import type { CycleRecord } from '../src/core/findings.ts'
 import type { Observation, Outcome } from '../src/core/model.ts'
 import { fixed, renderTable } from './table.ts'
+import { mulberry32 } from '../test/support/seeded-random.ts'
 
 const MINUTE_MS = 60_000
 const HOUR_MS = 3_600_000
@@ -31,16 +32,6 @@ const COUNTED_TABLES = ['cycles', 'observations', 'rollups_hourly', 'rollups_dai
 const SHIFT_CHANCE_PER_HOUR = 0.01
 const OUTCOME_WEIGHTS: [Outcome, number][] = [['ok', 0.993], ['timeout', 0.004], ['servfail', 0.001], ['refused', 0.001], ['network-error', 0.001]]
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000
-  }
-}
 
 interface Path {
   target: string

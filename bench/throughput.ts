@@ -17,6 +17,7 @@ import { nodeProbeDeps } from '../src/cli/node-probe-deps.ts'
 import type { Observation, TransportName } from '../src/core/model.ts'
 import { startDnsServer, type RunningDnsServer } from '../test/support/dns-servers.ts'
 import { fixed, renderTable } from './table.ts'
+import { installSignalCleanup } from './cleanup.ts'
 
 const QNAME = 'example'
 const PROBE_TIMEOUT_MS = 2_000
@@ -303,18 +304,9 @@ async function stopEverything(): Promise<void> {
   if (scratch) await rm(scratch, { recursive: true, force: true })
 }
 
-function installSignalCleanup(): void {
-  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping NSD`)
-      void stopEverything().finally(() => process.exit(exitCode))
-    })
-  }
-}
-
 async function main(): Promise<number> {
   const options = parseOptions()
-  installSignalCleanup()
+  installSignalCleanup(stopEverything)
   try {
     scratch = await mkdtemp(path.join(os.tmpdir(), 'anycast-monitor-throughput-'))
     server = await startDnsServer('nsd')
