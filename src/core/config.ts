@@ -5,8 +5,10 @@ import { z } from 'zod'
 import { AlertRoutesSchema } from './alerts/routes.ts'
 import { DetectionSettingsSchema } from './detectors/index.ts'
 import { IncidentPolicySettingsSchema } from './incident-policy.ts'
+import { UNKNOWN_SITE_ID } from './site-ids.ts'
 
-export const UNKNOWN_SITE_ID = 'unknown'
+// Detectors import the reserved id from site-ids.ts: importing it from here would close an import loop.
+export { UNKNOWN_SITE_ID }
 export const CONFIG_SCHEMA_ID = 'urn:anycast-monitor:config'
 export const CONFIG_SCHEMA_TITLE = 'anycast-monitor configuration'
 

@@ -1,6 +1,6 @@
 // What every store derives from a cycle the same way: rollup buckets, the site of a vantage in a cycle,
 // catchment changes, nearest-rank percentiles. Pure; shared by the memory and SQLite adapters.
-import { UNKNOWN_SITE_ID } from '../../core/config.ts'
+import { UNKNOWN_SITE_ID } from '../../core/site-ids.ts'
 import type { CycleRecord } from '../../core/findings.ts'
 import { isAnswered, type Observation } from '../../core/model.ts'
 import type { CatchmentChange, CatchmentEntry, RollupGranularity } from '../../ports/store.ts'

@@ -3,7 +3,7 @@
 // With BGP evidence the suspicion is settled: the site's route still announced confirms the black
 // hole; withdrawn turns it into a failover finding (the vantages are between sites, or have nowhere to go).
 import { z } from 'zod'
-import { UNKNOWN_SITE_ID } from '../config.ts'
+import { UNKNOWN_SITE_ID } from '../site-ids.ts'
 import {
   compareText,
   gotAnswer,

@@ -2,7 +2,7 @@
 // site the table does not know yet, a renamed node, or someone else answering on the address.
 // One finding per identity (keyed by its hex, the lossless form), naming the vantages that saw it.
 import { z } from 'zod'
-import { UNKNOWN_SITE_ID } from '../config.ts'
+import { UNKNOWN_SITE_ID } from '../site-ids.ts'
 import { compareText, uniqueSorted } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
 import type { Identity } from '../model.ts'
