@@ -3,6 +3,7 @@
 // schema/config.schema.json are generated from the `.describe()` texts below.
 import { z } from 'zod'
 import { AlertRoutesSchema } from './alerts/routes.ts'
+import { BgpSettingsSchema, bgpSettingsProblems } from './bgp/settings.ts'
 import { DetectionSettingsSchema } from './detectors/index.ts'
 import { IncidentPolicySettingsSchema } from './incident-policy.ts'
 import { UNKNOWN_SITE_ID } from './site-ids.ts'
@@ -253,10 +254,14 @@ export const ConfigSchema = z
     alerts: AlertSettingsSchema.prefault({}),
     store: StoreSettingsSchema.prefault({}),
     api: ApiSettingsSchema.prefault({}),
+    bgp: BgpSettingsSchema.optional(),
   })
   .superRefine((config, ctx) => {
     reportDuplicates(config.targets.map((target) => target.id), ['targets'], 'target id', ctx, 'id')
     reportDuplicates(config.vantages.map((vantage) => vantage.id), ['vantages'], 'vantage id', ctx, 'id')
+    for (const problem of config.bgp ? bgpSettingsProblems(config.bgp, config.targets) : []) {
+      ctx.addIssue({ code: 'custom', path: ['bgp', ...problem.path], message: problem.message })
+    }
   })
   .describe('Configuration of anycast-monitor: what to probe, from where, and how.')
 

@@ -22,6 +22,10 @@ export type FindingKind =
   | 'unknown-identity'
   | 'latency-regression'
   | 'outage'
+  | 'bgp-visibility-loss'
+  | 'bgp-unexpected-origin'
+  | 'bgp-flapping'
+  | 'bgp-rpki-invalid'
   /** A suspected black hole whose site BGP shows withdrawn: traffic is (or should be) failing over. */
   | 'failover'
 

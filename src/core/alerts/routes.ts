@@ -20,6 +20,10 @@ export const FINDING_KINDS = [
   'latency-regression',
   'outage',
   'failover',
+  'bgp-visibility-loss',
+  'bgp-unexpected-origin',
+  'bgp-flapping',
+  'bgp-rpki-invalid',
 ] as const satisfies readonly FindingKind[]
 // Fails to compile when findings.ts gains a kind that is missing above.
 const everyKindListed: [Exclude<FindingKind, (typeof FINDING_KINDS)[number]>] extends [never] ? true : false = true
