@@ -13,96 +13,12 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
-import { createSqliteStore, type SqliteStore } from '../src/adapters/store/sqlite.ts'
-import type { CycleRecord } from '../src/core/findings.ts'
-import type { Observation, Outcome } from '../src/core/model.ts'
-import { fixed, renderTable } from './table.ts'
+import { createSqliteStore } from '../src/adapters/store/sqlite.ts'
 import { mulberry32 } from '../test/support/seeded-random.ts'
+import { DAY_MS, HOUR_MS, MINUTE_MS, SEED, START_MS, TARGETS, VANTAGES, cyclesAt, loadHistory, pathsOf } from './history.ts'
+import { fixed, renderTable } from './table.ts'
 
-const MINUTE_MS = 60_000
-const HOUR_MS = 3_600_000
-const DAY_MS = 86_400_000
-const START_MS = Date.UTC(2026, 7, 1)
-const TARGETS = ['k-root', 'b-root', 'ns1-example', 'ns2-example', 'anycast-dns'] as const
-const VANTAGES = ['fra', 'par', 'ams', 'lon', 'waw', 'mad', 'nyc', 'chi', 'sfo', 'gru', 'sin', 'syd'] as const
-const SITES_PER_TARGET = 8
-const SEED = 20_261_122
 const COUNTED_TABLES = ['cycles', 'observations', 'rollups_hourly', 'rollups_daily', 'catchment_changes', 'catchment_current']
-/** Chance per (target, vantage) and hour that its route moves to another site for 1-3 hours. */
-const SHIFT_CHANCE_PER_HOUR = 0.01
-const OUTCOME_WEIGHTS: [Outcome, number][] = [['ok', 0.993], ['timeout', 0.004], ['servfail', 0.001], ['refused', 0.001], ['network-error', 0.001]]
-
-
-interface Path {
-  target: string
-  vantage: string
-  homeSite: string
-  awaySite: string
-  homeRttMs: number
-  awayRttMs: number
-  /** The route is on awaySite until this time (a catchment shift in progress). */
-  awayUntil: number
-}
-
-function pathsOf(random: () => number): Path[] {
-  return TARGETS.flatMap((target) =>
-    VANTAGES.map((vantage) => {
-      const site = (): string => `${target.slice(0, 3)}-s${Math.floor(random() * SITES_PER_TARGET)}`
-      const homeRttMs = 1 + random() * 150
-      return { target, vantage, homeSite: site(), awaySite: site(), homeRttMs, awayRttMs: homeRttMs + 5 + random() * 80, awayUntil: 0 }
-    }),
-  )
-}
-
-function pickOutcome(random: () => number): Outcome {
-  let roll = random()
-  for (const [outcome, weight] of OUTCOME_WEIGHTS) {
-    roll -= weight
-    if (roll < 0) return outcome
-  }
-  return 'ok'
-}
-
-/** Jittered RTT: mostly within 10% of the base, 1% of probes 2-5x slower. */
-function rttOf(random: () => number, baseMs: number): number {
-  const jitter = 1 + Math.abs(random() + random() + random() - 1.5) * 0.12
-  const spike = random() < 0.01 ? 2 + random() * 3 : 1
-  return Math.round(baseMs * jitter * spike * 1000) / 1000
-}
-
-function observationOf(random: () => number, path: Path, atMs: number): Observation {
-  const outcome = pickOutcome(random)
-  const away = atMs < path.awayUntil
-  const site = away ? path.awaySite : path.homeSite
-  const answered = outcome === 'ok' || outcome === 'servfail' || outcome === 'refused'
-  const text = `${site}.${path.target}`
-  const base: Observation = {
-    observedAt: atMs + Math.floor(random() * 900), vantage: path.vantage, target: path.target, address: '192.0.2.53', port: 53,
-    qname: '.', transport: 'udp', outcome, rcode: null, rttMs: null, connectMs: null, identity: null,
-    retriedOverTcp: false, ignoredReplies: 0, error: outcome === 'ok' ? null : `${outcome} (generated)`,
-  }
-  if (!answered) return base
-  return {
-    ...base,
-    rcode: outcome === 'ok' ? 0 : outcome === 'servfail' ? 2 : 5,
-    rttMs: rttOf(random, away ? path.awayRttMs : path.homeRttMs),
-    identity: { source: 'nsid', hex: Buffer.from(text).toString('hex'), text },
-    site,
-  }
-}
-
-function cyclesAt(random: () => number, paths: Path[], atMs: number): CycleRecord[] {
-  if (atMs % HOUR_MS === 0) {
-    for (const path of paths) if (random() < SHIFT_CHANCE_PER_HOUR) path.awayUntil = atMs + (1 + Math.floor(random() * 3)) * HOUR_MS
-  }
-  return TARGETS.map((target) => ({
-    cycleId: `${target}@${atMs}`,
-    target,
-    startedAt: atMs,
-    observations: paths.filter((path) => path.target === target).map((path) => observationOf(random, path, atMs)),
-    missingVantages: [],
-  }))
-}
 
 function quantile(sorted: number[], fraction: number): number {
   return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)] ?? Number.NaN
@@ -133,21 +49,6 @@ function fileBytes(path: string): number {
   }, 0)
 }
 
-async function load(store: SqliteStore, random: () => number, paths: Path[], endMs: number): Promise<{ seconds: number; cycles: number }> {
-  const startedAt = performance.now()
-  let cycles = 0
-  for (let hourMs = START_MS; hourMs < endMs; hourMs += HOUR_MS) {
-    const batch: CycleRecord[] = []
-    for (let atMs = hourMs; atMs < hourMs + HOUR_MS && atMs < endMs; atMs += MINUTE_MS) batch.push(...cyclesAt(random, paths, atMs))
-    await store.writeCycles(batch)
-    cycles += batch.length
-    if ((hourMs - START_MS) % (10 * DAY_MS) === 0 && hourMs > START_MS) {
-      process.stderr.write(`  loaded ${(hourMs - START_MS) / DAY_MS} days, ${((performance.now() - startedAt) / 1000).toFixed(0)} s\n`)
-    }
-  }
-  return { seconds: (performance.now() - startedAt) / 1000, cycles }
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -168,7 +69,7 @@ async function main(): Promise<void> {
   try {
     process.stderr.write(`loading ${days} days x ${TARGETS.length} targets x ${VANTAGES.length} vantages into ${path}\n`)
     const store = createSqliteStore({ path })
-    const loaded = await load(store, random, paths, endMs)
+    const loaded = await loadHistory(store, random, paths, endMs)
     const rows = countRows(path)
     const loadedBytes = fileBytes(path)
 

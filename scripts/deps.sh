@@ -4,6 +4,8 @@
 # the tests start their own instances on loopback ephemeral ports (test/support/dns-servers.ts).
 # With --lab (npm run lab -- deps) it also installs the anycast lab's routing daemons
 # (lab/README.md); the lab runs its own instances inside network namespaces.
+# With --browser it also installs Debian's chromium, which test/browser drives headless through
+# playwright-core (never `npx playwright install`: no browser download from the network).
 set -euo pipefail
 
 PACKAGES=(nsd bind9 knot dnsperf bind9-dnsutils iproute2 python3 iputils-ping)
@@ -16,8 +18,11 @@ for argument in "$@"; do
       PACKAGES+=(bird2 frr exabgp gobgpd iputils-ping)
       SERVICES+=(bird frr exabgp gobgpd)
       ;;
+    --browser)
+      PACKAGES+=(chromium)
+      ;;
     *)
-      echo "deps: unknown argument ${argument} (known: --lab)" >&2
+      echo "deps: unknown argument ${argument} (known: --lab, --browser)" >&2
       exit 2
       ;;
   esac

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { catchmentOf, medianMs } from '../core/catchment.ts'
 import { compileSiteTable, type Config, type Target } from '../core/config.ts'
 import type { Incident } from '../core/findings.ts'
+import { publicTargetOf, publicVantageOf } from '../core/public-config.ts'
 import type { MonitorStore } from '../ports/store.ts'
 
 const MAX_OBSERVATIONS_PER_PAGE = 1000
@@ -23,7 +24,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/api/v1/health', (c) => c.json({ ok: true, store: deps.store.name }))
   app.get('/api/v1/targets', (c) =>
-    c.json({ targets: deps.config.targets.map(publicTarget), vantages: deps.config.vantages.map(publicVantage) }),
+    c.json({ targets: deps.config.targets.map(publicTargetOf), vantages: deps.config.vantages.map(publicVantageOf) }),
   )
   app.get('/api/v1/targets/:id/catchment', async (c) => {
     const target = targetById.get(c.req.param('id'))
@@ -76,20 +77,6 @@ async function currentCatchment(store: MonitorStore, target: Target) {
     })),
   }))
   return { target: target.id, cycleStartedAt: latest.startedAt, vantages }
-}
-
-function publicTarget(target: Target) {
-  return {
-    id: target.id,
-    label: target.label,
-    addresses: target.addresses,
-    port: target.port,
-    sites: target.sites.map(({ id, label, latitude, longitude }) => ({ id, label, latitude, longitude })),
-  }
-}
-
-function publicVantage(vantage: Config['vantages'][number]) {
-  return { id: vantage.id, label: vantage.label, region: vantage.region, latitude: vantage.latitude ?? null, longitude: vantage.longitude ?? null }
 }
 
 function integerParam(raw: string | undefined, fallback: number): number | null {

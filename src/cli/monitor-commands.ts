@@ -1,7 +1,7 @@
 import { serve as serveHttp } from '@hono/node-server'
-import { createApi } from '../app/create-api.ts'
 import { deliverDueNotifications } from '../app/deliver-outbox.ts'
 import { runCycle, type CycleReport } from '../app/run-cycle.ts'
+import { createWebApp } from '../app/create-web-app.ts'
 import type { Config } from '../core/config.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { CliIo } from './main.ts'
@@ -85,10 +85,10 @@ function deliver(store: MonitorStore, sinks: ReturnType<typeof createSinks>, sig
 }
 
 async function listen(config: Config, store: MonitorStore, io: CliIo): Promise<ReturnType<typeof serveHttp>> {
-  const app = createApi({ config, store, nowMs: systemClock.nowMs })
+  const app = createWebApp({ config, store, nowMs: systemClock.nowMs })
   return new Promise((resolve) => {
     const server = serveHttp({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, (info) => {
-      io.stdout(`anycast-monitor: API on http://${hostForUrl(config.api.host)}:${info.port}/api/v1/targets\n`)
+      io.stdout(`anycast-monitor: status page on http://${hostForUrl(config.api.host)}:${info.port}/, API on http://${hostForUrl(config.api.host)}:${info.port}/api/v1/targets\n`)
       resolve(server)
     })
   })

@@ -1,0 +1,33 @@
+// The one HTTP app `serve` listens with: the JSON API under /api/v1 and the status page beside it.
+import { Hono } from 'hono'
+import { compress } from 'hono/compress'
+import type { Config } from '../core/config.ts'
+import { publicConfigOf } from '../core/public-config.ts'
+import { renderNotFoundPage } from '../core/status/incident-page.ts'
+import type { MonitorStore } from '../ports/store.ts'
+import { createApi } from './create-api.ts'
+import { DEFAULT_SITE_TITLE, createStatusPage, securityHeaders } from './create-status-page.ts'
+
+export interface WebAppDeps {
+  config: Config
+  store: MonitorStore
+  nowMs: () => number
+  /** The map's land path; the world outline by default (tests pass a small one). */
+  landPath?: string
+}
+
+export function createWebApp(deps: WebAppDeps): Hono {
+  const app = new Hono()
+  app.use('*', securityHeaders())
+  // A target page is a few hundred kB of repetitive SVG: gzip takes it to about a tenth.
+  app.use('*', compress())
+  app.route('/', createApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs }))
+  // The page is built from the public projection: the full config never reaches it.
+  const view = publicConfigOf(deps.config)
+  app.route('/', createStatusPage({ view, store: deps.store, nowMs: deps.nowMs, ...(deps.landPath === undefined ? {} : { landPath: deps.landPath }) }))
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? c.json({ error: 'not found' }, 404)
+      : c.html(renderNotFoundPage(DEFAULT_SITE_TITLE, deps.nowMs(), 'There is no page at this address.'), 404))
+  return app
+}

@@ -1,0 +1,26 @@
+// The public projection of the config: what the JSON API and the status page may show. Built field by
+// field (never by spreading), so a field added to the config later stays private until listed here.
+import type { Config, Target, Vantage } from './config.ts'
+import type { PublicConfig, PublicTarget, PublicVantage } from './status/public-view.ts'
+
+export function publicConfigOf(config: Config): PublicConfig {
+  return {
+    targets: config.targets.map(publicTargetOf),
+    vantages: config.vantages.map(publicVantageOf),
+    statusPageUrl: config.alerts.statusPageUrl,
+  }
+}
+
+export function publicTargetOf(target: Target): PublicTarget {
+  return {
+    id: target.id,
+    label: target.label,
+    addresses: [...target.addresses],
+    port: target.port,
+    sites: target.sites.map(({ id, label, latitude, longitude }) => ({ id, label, latitude, longitude })),
+  }
+}
+
+export function publicVantageOf(vantage: Vantage): PublicVantage {
+  return { id: vantage.id, label: vantage.label, region: vantage.region, latitude: vantage.latitude ?? null, longitude: vantage.longitude ?? null }
+}

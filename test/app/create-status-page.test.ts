@@ -1,0 +1,201 @@
+// The status page's routes through app.request(): status, content type and what each must show, with a
+// believable history in the memory store. One target's ams site answers with a hostile NSID.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { createMemoryStore } from '../../src/adapters/store/memory.ts'
+import { CONTENT_SECURITY_POLICY } from '../../src/app/create-status-page.ts'
+import { createWebApp } from '../../src/app/create-web-app.ts'
+import type { MonitorStore } from '../../src/ports/store.ts'
+import { HOSTILE_TEXT, NOW_MS, fillStatusHistory, statusConfig } from '../support/status-history.ts'
+
+/** A tiny land path: the routes do not need the world, and the tests stay fast. */
+const LAND = 'M0 0L10 0L10 10Z'
+const HOSTILE_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;\\x00\\x1b'
+
+let app: ReturnType<typeof createWebApp>
+let calls: string[]
+
+/** The store, recording which reads the page makes (it must draw charts from rollups, never raw rows). */
+function recording(store: MonitorStore, log: string[]): MonitorStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        log.push(`${String(property)} ${JSON.stringify(args)}`)
+        return (value as (...a: unknown[]) => unknown).apply(target, args)
+      }
+    },
+  })
+}
+
+beforeAll(async () => {
+  const store = createMemoryStore()
+  await fillStatusHistory(store, statusConfig(), { hostile: true })
+  calls = []
+  app = createWebApp({ config: statusConfig(), store: recording(store, calls), nowMs: () => NOW_MS, landPath: LAND })
+})
+
+async function get(path: string) {
+  calls.length = 0
+  const response = await app.request(path)
+  return { response, body: await response.text(), calls: [...calls] }
+}
+
+describe('the overview', () => {
+  it('shows every target with its state and since when, active incidents first', async () => {
+    const { response, body } = await get('/')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/html; charset=UTF-8')
+    expect(body).toContain('Some services degraded')
+    expect(body.indexOf('Active incidents')).toBeLessThan(body.indexOf('id="services"'))
+    expect(body).toContain('<a href="/incidents/k-root%2Fsite-down%2Fsite%3Afra">Site down · site:fra on K-root</a>')
+    expect(body).toMatch(/<a href="\/targets\/k-root">K-root<\/a>[\s\S]*?state-degraded">Degraded<\/span>[\s\S]*?for 37 min/)
+    expect(body).toMatch(/<a href="\/targets\/ns-example">ns.example.net<\/a>[\s\S]*?state-operational">Operational<\/span>/)
+  })
+
+  it('has a map and a matrix per target, and names the vantage that has no coordinates', async () => {
+    const { body } = await get('/')
+    expect(body.match(/<svg class="map"/g)).toHaveLength(2)
+    expect(body.match(/<table class="matrix compact"/g)).toHaveLength(2)
+    expect(body).toContain(`<path id="world-land" d="${LAND}"`)
+    expect(body).toContain('Not on the map (no coordinates): Lab runner')
+  })
+
+  it('reads the latest cycle and hourly rollups, never a range of raw observations', async () => {
+    const { calls: reads } = await get('/')
+    expect(reads.filter((call) => call.startsWith('observations'))).toEqual([])
+    expect(reads.filter((call) => call.startsWith('recentCycles')).every((call) => call.endsWith(',1]'))).toBe(true)
+  })
+})
+
+describe('a target page', () => {
+  it('has the map, the matrix, RTT charts for 24 hours and 7 days, 90-day bars per vantage and per site', async () => {
+    const { response, body } = await get('/targets/k-root')
+    expect(response.status).toBe(200)
+    expect(body).toContain('<h1>K-root</h1>')
+    expect(body).toContain('<svg class="map"')
+    expect(body).toContain('<table class="matrix"')
+    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt24-/g)).toHaveLength(9)
+    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt7d-/g)).toHaveLength(9)
+    expect(body.match(/<svg class="bars"/g)).toHaveLength(9 + 8)
+    expect(body).toContain('aria-label="Site Frankfurt: ')
+  })
+
+  it('shows the catchment history with the moves, the incidents with their updates, and the BGP placeholder', async () => {
+    const { body } = await get('/targets/k-root')
+    expect(body).toContain('<svg class="strips"')
+    expect(body).toMatch(/Moves between sites \(\d+/)
+    expect(body).toContain('still failing: ber and lab time out')
+    expect(body).toContain('BGP data: not configured')
+  })
+
+  it('is drawn from rollups and catchment changes, reading only the latest cycle of raw rows', async () => {
+    const { calls: reads } = await get('/targets/k-root')
+    expect(reads.filter((call) => call.startsWith('observations'))).toEqual([])
+    expect(reads.filter((call) => call.startsWith('recentCycles'))).toEqual(['recentCycles ["k-root",1]'])
+    expect(new Set(reads.filter((call) => call.startsWith('rollups')).map((call) => JSON.parse(call.slice('rollups '.length))[0].granularity))).toEqual(new Set(['hour', 'day']))
+  })
+
+  it('answers an unknown target with a 404 page', async () => {
+    const { response, body } = await get('/targets/nope')
+    expect(response.status).toBe(404)
+    expect(body).toContain('There is no service with id &quot;nope&quot;.')
+  })
+})
+
+describe('an incident page', () => {
+  it('is where the alerts link: /incidents/<encodeURIComponent(key)>', async () => {
+    const { response, body } = await get(`/incidents/${encodeURIComponent('k-root/site-down/site:fra')}`)
+    expect(response.status).toBe(200)
+    expect(body).toContain('<h1>Site down · site:fra on K-root</h1>')
+    expect(body).toMatch(/still failing: ber and lab time out[\s\S]*opened: site fra stopped answering/)
+    expect(body).toContain('<a href="/targets/k-root">K-root</a>')
+  })
+
+  it('answers an unknown key with a 404 page that shows the key as text', async () => {
+    const { response, body } = await get(`/incidents/${encodeURIComponent('k-root/<b>x</b>')}`)
+    expect(response.status).toBe(404)
+    expect(body).toContain('&lt;b&gt;x&lt;/b&gt;')
+  })
+})
+
+describe('machine interfaces', () => {
+  it('serves an SVG badge per target', async () => {
+    const { response, body } = await get('/badge/k-root.svg')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8')
+    expect(body).toContain('<title>K-root: degraded</title>')
+    expect((await get('/badge/ns-example.svg')).body).toContain('<title>ns.example.net: operational</title>')
+    expect((await get('/badge/nope.svg')).response.status).toBe(404)
+    expect((await get('/badge/k-root.png')).response.status).toBe(404)
+  })
+
+  it('serves the incidents as an Atom feed', async () => {
+    const { response, body } = await get('/feed.atom')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8')
+    expect(body.match(/<entry>/g)).toHaveLength(3)
+    expect(body).toContain('href="https://status.example.net/incidents/k-root%2Fsite-down%2Fsite%3Afra"')
+  })
+
+  it('serves Prometheus metrics per target and vantage', async () => {
+    const { response, body } = await get('/metrics')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+    expect(body).toContain('anycast_monitor_vantage_up{target="k-root",vantage="ber"} 0\n')
+    expect(body).toMatch(/anycast_monitor_rtt_seconds\{target="k-root",vantage="par"\} 0\.00\d+\n/)
+    expect(body).toContain('anycast_monitor_vantage_site{target="ns-example",vantage="par",site="ams"} 1\n')
+    expect(body).toContain('anycast_monitor_incidents_open{target="k-root",severity="error"} 1\n')
+  })
+
+  it('keeps the JSON API and its health endpoint beside the page', async () => {
+    const { response, body } = await get('/api/v1/health')
+    expect(response.status).toBe(200)
+    expect(JSON.parse(body)).toEqual({ ok: true, store: 'memory' })
+    expect((await get('/api/v1/nope')).response.status).toBe(404)
+    expect(JSON.parse((await get('/api/v1/nope')).body)).toEqual({ error: 'not found' })
+  })
+
+  it('serves the stylesheet and the icon', async () => {
+    const css = await get('/assets/status.css')
+    expect(css.response.headers.get('content-type')).toBe('text/css; charset=utf-8')
+    expect(css.body).toContain('.banner')
+    expect((await get('/assets/favicon.svg')).response.headers.get('content-type')).toBe('image/svg+xml')
+    expect((await get('/nothing-here')).response.status).toBe(404)
+  })
+})
+
+describe('safety', () => {
+  const PAGES = ['/', '/targets/k-root', '/targets/ns-example', `/incidents/${encodeURIComponent('ns-example/unknown-identity/vantage:dub')}`, '/nothing-here', '/feed.atom', '/badge/ns-example.svg']
+
+  it.each(PAGES)('%s carries the strict Content-Security-Policy and no script at all', async (path) => {
+    const { response, body } = await get(path)
+    expect(response.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(body).not.toMatch(/<script/i)
+    expect(body).not.toMatch(/\son[a-z]+\s*=/i)
+    expect(body).not.toMatch(/\sstyle\s*=/i)
+    expect(body).not.toMatch(/[\x00\x1b]/)
+  })
+
+  it('shows the hostile NSID as inert text on the target page, in the feed and in the metrics', async () => {
+    const page = (await get('/targets/ns-example')).body
+    expect(page).toContain(`<td class="mono">${HOSTILE_ESCAPED}</td>`)
+    expect((await get('/targets/k-root')).body).toContain(`<td class="mono">timeout after 2000 ms ${HOSTILE_ESCAPED}</td>`)
+    const feed = (await get('/feed.atom')).body
+    expect(feed).toContain(`no site claims: &quot;${HOSTILE_ESCAPED}&quot;`)
+    // Prometheus' own escaping (text/plain, nosniff: never rendered as markup); control bytes made visible.
+    const metrics = await get('/metrics')
+    expect(metrics.response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(metrics.body).toContain('identity="<script>alert(1)</script>\\\\x00\\\\x1b"} 1\n')
+    expect(metrics.body).not.toContain(HOSTILE_TEXT)
+    expect(metrics.body).not.toMatch(/[\x00\x1b]/)
+    const overview = (await get('/')).body
+    expect(overview).toContain(`no site claims: &quot;${HOSTILE_ESCAPED}&quot;`)
+  })
+
+  it('keeps the badge free of it: a badge only shows the configured label and the state', async () => {
+    const badge = (await get('/badge/ns-example.svg')).body
+    expect(badge).not.toContain('script')
+  })
+})
