@@ -1,3 +1,4 @@
+import type { BgpJoin } from '../core/bgp/join.ts'
 import { siteOfIdentity } from '../core/catchment.ts'
 import { compileSiteTable, type Config, type SiteResolver, type Target } from '../core/config.ts'
 import type { CycleRecord, Finding, Incident, Notification } from '../core/findings.ts'
@@ -5,9 +6,10 @@ import type { Observation } from '../core/model.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { ProbePlan, ProbeTask, VantageRunner } from '../ports/vantage-runner.ts'
+import { bgpEvaluationInput, checkBgp, type BgpCheckDeps, type BgpEvaluationInput } from './bgp-check.ts'
 
 /** What the pure evaluation (detectors + incident policy) needs and returns for one target. */
-export interface EvaluationInput {
+export interface EvaluationInput extends BgpEvaluationInput {
   target: Target
   history: CycleRecord[]
   policyState: unknown
@@ -30,6 +32,8 @@ export interface CycleDeps {
   routesFor: (notification: Notification) => string[]
   /** How many recent cycles the evaluation reads (the longest detector window). */
   historyCycles: number
+  /** Present when the config has a `bgp` block: the sources are asked alongside the probes. */
+  bgp?: BgpCheckDeps
 }
 
 export interface CycleReport {
@@ -51,15 +55,16 @@ export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<C
   const tasks = probeTasks(deps.config)
   const deadline = AbortSignal.timeout(cycleDeadlineMs(deps.config, tasks.length))
   const cycleSignal = signal ? AbortSignal.any([deadline, signal]) : deadline
-  const reports = await Promise.allSettled(
-    deps.runners.map((runner) => runner.run(planFor(runner.vantage, startedAt, tasks), cycleSignal)),
-  )
+  const [reports, bgp] = await Promise.all([
+    Promise.allSettled(deps.runners.map((runner) => runner.run(planFor(runner.vantage, startedAt, tasks), cycleSignal))),
+    deps.bgp ? checkBgp(deps.bgp, deps.config.targets, startedAt, cycleSignal) : new Map<string, BgpJoin>(),
+  ])
   const report: CycleReport = { startedAt, cycles: [], findings: [], notifications: [], conflicts: [] }
   for (const target of deps.config.targets) {
     const cycle = cycleRecord(target, startedAt, deps.runners, reports)
     await deps.store.writeCycle(cycle)
     report.cycles.push(cycle)
-    const evaluated = await evaluateAndSave(deps, target, startedAt)
+    const evaluated = await evaluateAndSave(deps, target, startedAt, bgpEvaluationInput(bgp.get(target.id)))
     if (!evaluated) report.conflicts.push(target.id)
     else {
       report.findings.push(...evaluated.findings)
@@ -69,10 +74,10 @@ export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<C
   return report
 }
 
-async function evaluateAndSave(deps: CycleDeps, target: Target, now: number): Promise<EvaluationOutput | null> {
+async function evaluateAndSave(deps: CycleDeps, target: Target, now: number, bgp: BgpEvaluationInput): Promise<EvaluationOutput | null> {
   const history = await deps.store.recentCycles(target.id, deps.historyCycles)
   const stored = await deps.store.loadPolicyState(target.id)
-  const output = deps.evaluate({ target, history, policyState: stored.state, now })
+  const output = deps.evaluate({ target, history, policyState: stored.state, now, ...bgp })
   const outbox = output.notifications.flatMap((notification) => deps.routesFor(notification).map((route) => ({ route, notification })))
   const saved = await deps.store.savePolicyState(target.id, stored.version, output.state, output.incidents, outbox)
   return saved ? output : null

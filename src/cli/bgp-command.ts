@@ -1,19 +1,15 @@
 // `anycast-monitor bgp --config F [--prefix P] [--json]`: the joined BGP view of the configured
 // prefixes (or of one prefix) from every configured BGP source.
 import { readFile } from 'node:fs/promises'
-import { createBirdwatcherSource } from '../adapters/bgp/birdwatcher.ts'
-import { createRipestatSource } from '../adapters/bgp/ripestat.ts'
 import { bgpViewText, buildBgpView, viewHasNoFreshData, type BgpViewPrefix } from '../app/bgp-view.ts'
 import { attributionRulesFor, BgpPrefixSettingsSchema, bgpSettingsProblems, BgpSettingsSchema, type BgpSettings } from '../core/bgp/settings.ts'
 import { formatConfigErrors, formatConfigPath, parseConfig, type Config } from '../core/config.ts'
-import type { BgpSource } from '../ports/bgp-source.ts'
+import { createBgpSources } from './bgp-wiring.ts'
 import type { CliIo } from './main.ts'
 
 const EXIT_OK = 0
 const EXIT_NO_FRESH_DATA = 1
 const EXIT_BAD_ARGUMENTS = 2
-const MS_PER_SECOND = 1000
-const MS_PER_MINUTE = 60_000
 /** The whole command ends within this, whatever the sources do (each request has its own timeout too). */
 const DEFAULT_COMMAND_TIMEOUT_MS = 60_000
 
@@ -106,35 +102,6 @@ export function prefixesToView(config: Config, bgp: BgpSettings, only: string | 
   if (only === null) return configured
   const matching = configured.filter((entry) => entry.prefix.toLowerCase() === only.toLowerCase())
   return matching.length > 0 ? matching : [{ target: null, prefix: only, expectedOriginAsns: [], rules: [] }]
-}
-
-/** One source per configured block. Create them once per process: each keeps its cache and its request budget. */
-export function createBgpSources(bgp: BgpSettings): BgpSource[] {
-  const { ripestat, birdwatcher } = bgp.sources
-  return [
-    ...(ripestat === undefined
-      ? []
-      : [
-          createRipestatSource({
-            baseUrl: ripestat.baseUrl,
-            sourceapp: ripestat.sourceapp,
-            requestTimeoutMs: ripestat.requestTimeoutMs,
-            maxConcurrentRequests: ripestat.maxConcurrentRequests,
-            maxDataAgeMs: ripestat.maxDataAgeSeconds * MS_PER_SECOND,
-            updatesWindowMs: ripestat.updatesWindowMinutes * MS_PER_MINUTE,
-          }),
-        ]),
-    ...(birdwatcher === undefined
-      ? []
-      : [
-          createBirdwatcherSource({
-            name: birdwatcher.name,
-            baseUrl: birdwatcher.baseUrl,
-            requestTimeoutMs: birdwatcher.requestTimeoutMs,
-            maxDataAgeMs: birdwatcher.maxDataAgeSeconds * MS_PER_SECOND,
-          }),
-        ]),
-  ]
 }
 
 function valueOf(argv: readonly string[], flag: string): string | undefined {

@@ -16,6 +16,7 @@ import type { AlertSink } from '../ports/alert-sink.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { VantageRunner } from '../ports/vantage-runner.ts'
+import { bgpCheckDeps } from './bgp-wiring.ts'
 import { nodeProbeDeps } from './node-probe-deps.ts'
 
 export const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() }
@@ -83,5 +84,6 @@ export function cycleDeps(config: Config, routes: readonly ResolvedAlertRoute[],
     evaluate: (input) => evaluateCycle({ ...input, params }),
     routesFor: (notification) => routesFor(notification, routes).map((route) => route.route),
     historyCycles: requiredHistoryCycles(config.detection),
+    ...(config.bgp === undefined ? {} : { bgp: bgpCheckDeps(config.bgp) }),
   }
 }

@@ -3,9 +3,16 @@
 import { z } from 'zod'
 import { catchmentCycleOf, unheardVantages } from './catchment.ts'
 import { compileSiteTable, type Target } from './config.ts'
-import { DetectionSettingsSchema, runDetectors, type BgpSiteStatus, type DetectionSettings } from './detectors/index.ts'
+import { DetectionSettingsSchema, runDetectors, type BgpSiteEvidence, type BgpSiteStatus, type DetectionSettings } from './detectors/index.ts'
 import type { CycleRecord, Finding, Incident, Notification } from './findings.ts'
-import { decideIncidents, IncidentPolicySettingsSchema, readPolicyState, type IncidentPolicySettings, type PolicyState } from './incident-policy.ts'
+import {
+  decideIncidents,
+  IncidentPolicySettingsSchema,
+  readPolicyState,
+  type IncidentPolicySettings,
+  type PolicyState,
+  type UncheckedScope,
+} from './incident-policy.ts'
 
 export const EvaluationSettingsSchema = z
   .strictObject({
@@ -27,6 +34,12 @@ export interface EvaluateInput {
   params: { detection: DetectionSettings; incidents: IncidentPolicySettings }
   /** BGP's view of each site's route, when a BGP source was asked. */
   bgp?: BgpSiteStatus
+  /** What the BGP sources showed of each site, for the black-hole and failover findings. */
+  bgpEvidence?: Readonly<Record<string, BgpSiteEvidence>>
+  /** The BGP detectors' findings for the target's prefixes (see core/bgp/join.ts). */
+  bgpFindings?: readonly Finding[]
+  /** Findings that could not be made this cycle (a BGP source stale or unavailable): their incidents are held. */
+  unchecked?: readonly UncheckedScope[]
 }
 
 export interface EvaluateResult {
@@ -44,13 +57,15 @@ export function evaluateCycle(input: EvaluateInput): EvaluateResult {
   if (foreign !== undefined) throw new Error(`cycle ${foreign.cycleId} belongs to ${foreign.target}, not ${input.target.id}`)
   const resolveSite = compileSiteTable(input.target.sites)
   const cycles = input.history.map((cycle) => catchmentCycleOf(cycle, resolveSite))
-  const findings = runDetectors({ target: input.target, cycles, bgp: input.bgp }, input.params.detection)
+  const detectorInput = { target: input.target, cycles, bgp: input.bgp, bgpEvidence: input.bgpEvidence }
+  const findings = [...runDetectors(detectorInput, input.params.detection), ...(input.bgpFindings ?? [])]
   const decision = decideIncidents({
     state: readPolicyState(input.policyState),
     findings,
     now: input.now,
     params: input.params.incidents,
     unheardVantages: unheardVantages(cycles),
+    unchecked: input.unchecked ?? [],
   })
   return { findings, ...decision }
 }

@@ -7,7 +7,9 @@
 //   cycles in a row (resolving the incident if it opened). So a finding that comes every other cycle
 //   opens one incident and keeps it open, instead of never opening.
 // - "No data" holds: a cycle without the finding, in which every vantage its last finding named did not
-//   report, counts as neither failing nor clean.
+//   report, counts as neither failing nor clean. The same for a finding that could not be made this
+//   cycle (`unchecked`: a BGP source stale or unavailable): its absence is no recovery, and a later
+//   finding continues the same incident instead of opening a new one.
 // - Flapping is damped twice. Catchment flapping absorbs the findings it explains: while a flapping
 //   finding or incident covers a vantage (or the whole target), that vantage's shift findings, the
 //   target's site-down findings whose vantages all flap, and (for target-wide flapping) per-vantage
@@ -26,7 +28,7 @@
 //   state produce the same ids, whatever their clocks, and the outbox keeps one copy.
 import { z } from 'zod'
 import { compareText, uniqueSorted } from './catchment.ts'
-import type { Finding, Incident, Notification, NotificationEvent, Severity } from './findings.ts'
+import type { Finding, FindingKind, Incident, Notification, NotificationEvent, Severity } from './findings.ts'
 import { maintenanceAt, MaintenanceWindowSchema, type MaintenanceWindow } from './maintenance.ts'
 
 const MS_PER_MINUTE = 60_000
@@ -121,6 +123,16 @@ export function notificationId(incident: Pick<Incident, 'key' | 'openedAt'>, eve
   return `${incident.key}|${incident.openedAt}|${event}|${sequence}`
 }
 
+/** Findings that could not be made this cycle, and why: incidents they would keep open are held. */
+export interface UncheckedScope {
+  kind: FindingKind
+  /** Matches a finding's scope when equal, or when the scope continues with '@' ('prefix:P' covers 'prefix:P@upstream:AS1'). */
+  scope: string
+  /** When set, only findings made from this source's data (details.source) are held. */
+  source?: string
+  reason: string
+}
+
 export interface PolicyInput {
   state: PolicyState
   /** Every finding of the cycle, for one target. */
@@ -129,6 +141,8 @@ export interface PolicyInput {
   params: IncidentPolicySettings
   /** Vantages that did not report this cycle: incidents about them alone are held, not counted clean. */
   unheardVantages?: readonly string[]
+  /** Findings that could not be made this cycle: incidents about them are held, not counted clean. */
+  unchecked?: readonly UncheckedScope[]
 }
 
 export interface PolicyResult {
@@ -142,6 +156,7 @@ interface Context {
   now: number
   params: IncidentPolicySettings
   unheard: ReadonlySet<string>
+  unchecked: readonly UncheckedScope[]
 }
 
 interface Step {
@@ -152,7 +167,7 @@ interface Step {
 }
 
 export function decideIncidents(input: PolicyInput): PolicyResult {
-  const context: Context = { now: input.now, params: input.params, unheard: new Set(input.unheardVantages ?? []) }
+  const context: Context = { now: input.now, params: input.params, unheard: new Set(input.unheardVantages ?? []), unchecked: input.unchecked ?? [] }
   const active = activeFindings(input.findings, input.state)
   const keys = uniqueSorted([...Object.keys(input.state.tracks), ...active.keys()])
   const state = initialPolicyState()
@@ -180,10 +195,18 @@ function transition(previous: Track | undefined, finding: Finding | undefined, c
   return onClean(previous, context)
 }
 
-/** Every vantage the last finding named is unheard this cycle: no data, so nothing changes. */
+/** Every vantage the last finding named is unheard, or its finding could not be made: no data, so nothing changes. */
 function isHeld(track: Track, context: Context): boolean {
   const vantages = track.lastFinding.evidence.vantages
-  return vantages.length > 0 && vantages.every((vantage) => context.unheard.has(vantage))
+  const unheard = vantages.length > 0 && vantages.every((vantage) => context.unheard.has(vantage))
+  return unheard || context.unchecked.some((entry) => uncheckedCovers(entry, track.lastFinding))
+}
+
+/** The unchecked entry is about this finding: same kind, same or a narrower scope, same source when it names one. */
+export function uncheckedCovers(entry: UncheckedScope, finding: Pick<Finding, 'kind' | 'scope' | 'evidence'>): boolean {
+  if (entry.kind !== finding.kind) return false
+  if (finding.scope !== entry.scope && !finding.scope.startsWith(`${entry.scope}@`)) return false
+  return entry.source === undefined || finding.evidence.details['source'] === entry.source
 }
 
 function onFailing(previous: Track | undefined, finding: Finding, context: Context): Step {

@@ -12,4 +12,6 @@ export interface BgpSource {
   readonly name: string
   /** What the source says about exactly `prefix` now; `signal` cancels every request it makes. */
   snapshot(prefix: string, signal: AbortSignal): Promise<BgpSourceResult>
+  /** Present on sources that hold a connection (RIS Live): ends it. */
+  close?(): Promise<void>
 }

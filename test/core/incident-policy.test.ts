@@ -8,6 +8,7 @@ import {
   type IncidentPolicySettings,
   type PolicyResult,
   type PolicyState,
+  type UncheckedScope,
 } from '../../src/core/incident-policy.ts'
 import { at, MINUTE_MS, pageCycles, pages } from '../support/cycles.ts'
 
@@ -284,5 +285,74 @@ describe('IncidentPolicySettingsSchema', () => {
   it('defaults to open after 2, resolve after 2, remind every 60 minutes, damp for 30 minutes, no maintenance', () => {
     expect(policy()).toEqual({ openAfterCycles: 2, resolveAfterCycles: 2, reminderMinutes: 60, dampingWindowMinutes: 30, maintenance: [] })
     expect(MINUTE_MS).toBe(60_000)
+  })
+})
+
+describe('incident policy: findings that could not be made', () => {
+  const PREFIX_SCOPE = 'prefix:192.0.2.0/24'
+  const visibilityLoss = (index: number, scope = PREFIX_SCOPE, source = 'ripestat'): Finding => {
+    const made = finding(index, { kind: 'bgp-visibility-loss', scope, severity: 'error', summary: '192.0.2.0/24 is seen by 3 of 40 peers', sites: [], vantages: [] })
+    return { ...made, evidence: { ...made.evidence, details: { prefix: '192.0.2.0/24', source } } }
+  }
+  const ripestatDown: UncheckedScope = { kind: 'bgp-visibility-loss', scope: PREFIX_SCOPE, source: 'ripestat', reason: 'ripestat is unavailable: HTTP 500' }
+
+  function runWithUnchecked(count: number, findingsAt: (index: number) => Finding[], uncheckedAt: (index: number) => UncheckedScope[]): Run {
+    let state = initialPolicyState()
+    const results: PolicyResult[] = []
+    for (let index = 0; index < count; index += 1) {
+      const result = decideIncidents({ state, findings: findingsAt(index), now: at(index), params: policy(), unchecked: uncheckedAt(index) })
+      state = readPolicyState(JSON.parse(JSON.stringify(result.state)))
+      results.push(result)
+    }
+    return { results, notifications: results.flatMap((result) => result.notifications), state }
+  }
+
+  it('holds an open BGP incident while its source cannot check it: neither resolved nor re-triggered', () => {
+    const run = runWithUnchecked(
+      9,
+      (index) => (index < 2 ? [visibilityLoss(index)] : []),
+      (index) => (index >= 2 && index < 7 ? [ripestatDown] : []),
+    )
+    expect(pages(run.notifications)).toEqual(['trigger bgp-visibility-loss prefix:192.0.2.0/24', 'resolve bgp-visibility-loss prefix:192.0.2.0/24'])
+    expect(pageCycles(run.notifications)).toEqual([1, 8])
+  })
+
+  it('continues the same incident when the finding comes back after the source was down', () => {
+    const run = runWithUnchecked(
+      8,
+      (index) => (index < 2 || index >= 6 ? [visibilityLoss(index)] : []),
+      (index) => (index >= 2 && index < 6 ? [ripestatDown] : []),
+    )
+    expect(pages(run.notifications)).toEqual(['trigger bgp-visibility-loss prefix:192.0.2.0/24'])
+    expect(run.results[7]?.incidents[0]).toMatchObject({ openedAt: at(1), status: 'open', lastSeenAt: at(7) })
+  })
+
+  it('covers the narrower scopes of the prefix, and only findings made from the source that is down', () => {
+    const upstream = `${PREFIX_SCOPE}@upstream:AS64511`
+    const fromOther = (index: number) => visibilityLoss(index, PREFIX_SCOPE, 'lg')
+    const run = runWithUnchecked(
+      5,
+      (index) => (index < 2 ? [visibilityLoss(index, upstream), fromOther(index)] : []),
+      (index) => (index >= 2 ? [ripestatDown] : []),
+    )
+    expect(pages(run.notifications)).toEqual([
+      `trigger bgp-visibility-loss ${PREFIX_SCOPE}`,
+      `trigger bgp-visibility-loss ${upstream}`,
+      `resolve bgp-visibility-loss ${PREFIX_SCOPE}`,
+    ])
+    expect(run.state.tracks[`lab/bgp-visibility-loss/${upstream}`]?.incident?.status).toBe('open')
+  })
+
+  it('does not hold other kinds, or the same kind about another prefix', () => {
+    const otherPrefix = visibilityLoss(0, 'prefix:198.51.100.0/24')
+    const run = runWithUnchecked(
+      5,
+      (index) => (index < 2 ? [finding(index), { ...otherPrefix, at: at(index) }] : []),
+      () => [ripestatDown],
+    )
+    expect(pages(run.notifications).filter((page) => page.startsWith('resolve'))).toEqual([
+      'resolve bgp-visibility-loss prefix:198.51.100.0/24',
+      'resolve black-hole site:fra',
+    ])
   })
 })

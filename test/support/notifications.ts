@@ -59,3 +59,24 @@ export function resolveOf(trigger: Notification, resolvedAt: number): Notificati
   const resolved: Incident = { ...trigger.incident, status: 'resolved', resolvedAt }
   return notification({ id: `${resolved.key}@${resolved.openedAt}:resolve`, event: 'resolve', incident: resolved, at: resolvedAt })
 }
+
+/** A confirmed black hole at fra1 as the monitor joins it with BGP: the path and community naming the site, peer counts. */
+export function blackHoleWithBgp(): Finding {
+  return finding({
+    kind: 'black-hole',
+    summary: 'black hole at fra1: par gets no answer (timeout) while 1 other vantage does; its route is still announced (named by community 64500:1)',
+    evidence: evidence({
+      details: {
+        bgp: 'announced',
+        confirmed: true,
+        failingCycles: 2,
+        bgpSources: ['ripestat 192.0.2.0/24: 2 of 40 peers route to fra1'],
+        bgpPeersSeeing: 2,
+        bgpPeersTotal: 40,
+        bgpPaths: ['3333 64510 64500 (community 64500:1), 1 peer', '1299 64510 64500 (community 64500:1), 1 peer'],
+        bgpCommunity: '64500:1',
+        bgpUpstream: null,
+      },
+    }),
+  })
+}

@@ -3,6 +3,7 @@
 // no reminder event (its escalation policy re-notifies by itself), so reminders render to null and
 // the sink reports them delivered without sending anything.
 import type { Notification, Severity } from '../findings.ts'
+import { bgpDetailsObject } from './bgp-details.ts'
 import { eventLabel, incidentTitle, incidentUrl, isoTime, truncate, type AlertContext } from './text.ts'
 
 export const PAGERDUTY_DEFAULT_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue'
@@ -97,6 +98,7 @@ function sourceOf(notification: Notification): string {
 function customDetails(notification: Notification, context: AlertContext, statusUrl: string): Record<string, unknown> {
   const { incident } = notification
   const { evidence } = incident.lastFinding
+  const bgp = bgpDetailsObject(evidence.details)
   return {
     summary: incident.lastFinding.summary,
     target: incident.target,
@@ -111,6 +113,7 @@ function customDetails(notification: Notification, context: AlertContext, status
     latest: evidence.latest.slice(0, PAGERDUTY_MAX_EVIDENCE_ROWS),
     latest_omitted: Math.max(0, evidence.latest.length - PAGERDUTY_MAX_EVIDENCE_ROWS),
     details: evidence.details,
+    ...(bgp === null ? {} : { bgp }),
     notification_id: notification.id,
     status_page: statusUrl,
   }

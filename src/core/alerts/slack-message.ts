@@ -2,6 +2,7 @@
 // notifications and screen readers use. Anything that can come from the network (identities, details)
 // is escaped, so a server naming itself '<!channel>' or '<https://evil|click>' shows as text.
 import type { FindingEvidence, Incident, Notification } from '../findings.ts'
+import { bgpDetailsOf, isBgpDetail } from './bgp-details.ts'
 import { eventLabel, incidentTitle, incidentUrl, isoTime, truncate, type AlertContext } from './text.ts'
 
 /** Block Kit limits (api.slack.com/reference/block-kit). */
@@ -54,6 +55,7 @@ export function renderSlackMessage(notification: Notification, context: AlertCon
   const fixedBlocks = 5 // header, summary, divider, link, context
   const bodyBlocks = [
     ...linesToSections('*Evidence*', evidenceLines(incident.lastFinding.evidence)),
+    ...linesToSections('*BGP*', bgpLines(incident.lastFinding.evidence.details)),
     ...linesToSections('*Details*', detailLines(incident.lastFinding.evidence.details)),
   ]
   return {
@@ -117,8 +119,15 @@ function evidenceLines(evidence: FindingEvidence): string[] {
   })
 }
 
+/** One line per AS path and per source, so that paths and peer counts read at a glance. */
+function bgpLines(details: FindingEvidence['details']): string[] {
+  return bgpDetailsOf(details).flatMap(({ label, value }) =>
+    (Array.isArray(value) ? value : [value]).map((item) => escapeMrkdwn(`• ${label}: ${String(item)}`)),
+  )
+}
+
 function detailLines(details: FindingEvidence['details']): string[] {
-  return Object.entries(details).map(([name, value]) => {
+  return Object.entries(details).filter(([name]) => !isBgpDetail(name)).map(([name, value]) => {
     const shown = Array.isArray(value) ? value.join(', ') : String(value)
     return escapeMrkdwn(`• ${name}: ${shown}`)
   })

@@ -60,6 +60,29 @@ export const BirdwatcherSourceSettingsSchema = z
   })
   .describe('A private looking glass: BIRD behind birdwatcher (/routes/prefix, /protocols/bgp).')
 
+export const RisLiveSourceSettingsSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^wss?$/ })
+      .optional()
+      .describe('WebSocket URL of RIS Live; default wss://ris-live.ripe.net/v1/ws/?client=<sources.ripestat.sourceapp>.'),
+    silenceMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(3_600_000)
+      .default(60_000)
+      .describe(
+        'Milliseconds without any frame (not even the answer to the ping sent every quarter of this) after which the ' +
+          'feed counts as silent: its results turn stale or unavailable, never into withdrawals, and it reconnects.',
+      ),
+  })
+  .describe(
+    'RIS Live, the real-time stream of the RIS collectors: one subscription per prefix (more-specifics included). It ' +
+      'streams changes only, so each prefix starts from the RIPEstat looking glass (sources.ripestat is required). Used ' +
+      'by `serve` and `run`, not by the one-shot `bgp` command.',
+  )
+
 export const BgpPrefixSettingsSchema = z
   .strictObject({
     prefix: z
@@ -86,8 +109,13 @@ export const BgpSettingsSchema = z
       .strictObject({
         ripestat: RipestatSourceSettingsSchema.optional(),
         birdwatcher: BirdwatcherSourceSettingsSchema.optional(),
+        risLive: RisLiveSourceSettingsSchema.optional(),
       })
       .refine((sources) => sources.ripestat !== undefined || sources.birdwatcher !== undefined, { message: 'needs "ripestat", "birdwatcher" or both' })
+      .refine((sources) => sources.risLive === undefined || sources.ripestat !== undefined, {
+        message: '"risLive" needs "ripestat": RIS Live streams changes only, the RIPEstat looking glass gives each prefix its starting routes',
+        path: ['risLive'],
+      })
       .describe('The BGP data sources to ask.'),
     targets: z.array(BgpTargetSettingsSchema).min(1).describe('Which prefixes each target announces.'),
     detection: BgpDetectionSettingsSchema.prefault({}),
@@ -98,6 +126,7 @@ export type BgpSettings = z.output<typeof BgpSettingsSchema>
 export type BgpTargetSettings = z.output<typeof BgpTargetSettingsSchema>
 export type RipestatSourceSettings = z.output<typeof RipestatSourceSettingsSchema>
 export type BirdwatcherSourceSettings = z.output<typeof BirdwatcherSourceSettingsSchema>
+export type RisLiveSourceSettings = z.output<typeof RisLiveSourceSettingsSchema>
 
 /** The parts of a target the BGP settings refer to (structurally a config Target). */
 export interface BgpTargetRef {

@@ -2,6 +2,8 @@
 // The route to the site presumably still pulls their queries in, and nothing answers there.
 // With BGP evidence the suspicion is settled: the site's route still announced confirms the black
 // hole; withdrawn turns it into a failover finding (the vantages are between sites, or have nowhere to go).
+// Either finding carries what the BGP sources showed of the site (bgpEvidence: paths, community, peers,
+// or where the peers route since the withdrawal), in its summary and its details.
 import { z } from 'zod'
 import { UNKNOWN_SITE_ID } from '../site-ids.ts'
 import {
@@ -74,20 +76,23 @@ function findingFor(
   const outcomes = uniqueSorted(failing.flatMap((state) => state.observations.map(({ observation }) => observation.outcome)))
   const failingCycles = Math.max(...vantages.map((vantage) => failingStreak(window, vantage)))
   const bgp = input.bgp?.[site]
+  const evidence = input.bgpEvidence?.[site]
   const common = { scope: siteScope(site), sites: [site], vantages }
-  const details = { bgp: bgp ?? 'not checked', outcomes, failingCycles, answeringVantages: answeringCount }
+  const details = { bgp: bgp ?? 'not checked', outcomes, failingCycles, answeringVantages: answeringCount, ...evidence?.details }
   const who = `${listText(vantages)} ${vantages.length === 1 ? 'gets' : 'get'} no answer (${outcomes.join(', ')})`
+  const evidenceText = evidence === undefined ? '' : ` (${evidence.text})`
   if (bgp === 'withdrawn') {
     return findingOf(input, {
       ...common,
       kind: 'failover',
       severity: 'warning',
-      summary: `${site} is withdrawn from BGP and ${who}: failover in progress, or no other route`,
+      summary: `${site} is withdrawn from BGP${evidenceText} and ${who}: failover in progress, or no other route`,
       details: { ...details, confirmed: false },
     })
   }
   const confirmed = bgp === 'announced'
-  const bgpText = bgp === undefined ? 'BGP not checked' : confirmed ? 'its route is still announced' : 'BGP state unknown'
+  const bgpState = bgp === undefined ? 'BGP not checked' : confirmed ? 'its route is still announced' : 'BGP state unknown'
+  const bgpText = `${bgpState}${evidenceText}`
   const others = `${answeringCount} other ${answeringCount === 1 ? 'vantage does' : 'vantages do'}`
   return findingOf(input, {
     ...common,

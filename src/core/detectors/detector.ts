@@ -10,11 +10,21 @@ export type BgpRouteStatus = 'announced' | 'withdrawn' | 'unknown'
 /** Per site id, whether BGP sources still see the site's route. Sites left out were not checked. */
 export type BgpSiteStatus = Readonly<Record<string, BgpRouteStatus>>
 
+/** What BGP shows of one site, ready to join a finding: the black hole and the failover carry it. */
+export interface BgpSiteEvidence {
+  /** A few stable words for the finding's summary, e.g. 'named by community 64500:3' (counts and paths are in details). */
+  text: string
+  /** Merged into the finding's details; every key starts with 'bgp'. */
+  details: FindingEvidence['details']
+}
+
 export interface DetectorInput {
   target: Target
   /** Oldest first; the last one is the cycle being evaluated. Never empty. */
   cycles: readonly CatchmentCycle[]
   bgp?: BgpSiteStatus
+  /** Per site id, what the BGP sources showed; sites left out have none. */
+  bgpEvidence?: Readonly<Record<string, BgpSiteEvidence>>
 }
 
 export interface Detector<Params> {

@@ -59,4 +59,4 @@ function historyOf<K extends DetectorKind>(kind: K, settings: DetectionSettings)
   return detector.historyCycles(settings[kind])
 }
 
-export type { BgpRouteStatus, BgpSiteStatus, Detector, DetectorInput } from './detector.ts'
+export type { BgpRouteStatus, BgpSiteEvidence, BgpSiteStatus, Detector, DetectorInput } from './detector.ts'

@@ -6,7 +6,7 @@ import {
 } from '../../../src/core/alerts/pagerduty-event.ts'
 import type { AlertContext } from '../../../src/core/alerts/text.ts'
 import type { Severity } from '../../../src/core/findings.ts'
-import { evidence, finding, incident, notification, OPENED_AT, resolveOf } from '../../support/notifications.ts'
+import { blackHoleWithBgp, evidence, finding, incident, notification, OPENED_AT, resolveOf } from '../../support/notifications.ts'
 
 const context: AlertContext = { statusPageUrl: 'https://status.example.net', targetLabel: 'K-root' }
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000'
@@ -87,6 +87,20 @@ describe('the PagerDuty event', () => {
   it.each<[Severity]>([['critical'], ['error'], ['warning'], ['info']])('maps severity %s onto the same PagerDuty severity', (severity) => {
     const event = trigger({ incident: incident({ lastFinding: finding({ severity }), severity }) })
     expect(event.payload.severity).toBe(severity)
+  })
+
+  it('puts the BGP evidence in custom_details.bgp: route, peer counts, AS paths, community, sources', () => {
+    const event = trigger({ incident: incident({ lastFinding: blackHoleWithBgp() }) })
+    expect(event.payload.summary).toContain('its route is still announced (named by community 64500:1)')
+    expect(event.payload.custom_details['bgp']).toEqual({
+      route: 'announced',
+      peers_routing_to_site: 2,
+      peers_seeing_prefix: 40,
+      as_paths: ['3333 64510 64500 (community 64500:1), 1 peer', '1299 64510 64500 (community 64500:1), 1 peer'],
+      community: '64500:1',
+      sources: ['ripestat 192.0.2.0/24: 2 of 40 peers route to fra1'],
+    })
+    expect(trigger().payload.custom_details).not.toHaveProperty('bgp')
   })
 
   it('leaves component out when the finding names no site, and uses the target as source without addresses', () => {

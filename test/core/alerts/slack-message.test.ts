@@ -8,7 +8,7 @@ import {
   type SlackBlock,
 } from '../../../src/core/alerts/slack-message.ts'
 import type { AlertContext } from '../../../src/core/alerts/text.ts'
-import { evidence, finding, incident, notification, OPENED_AT, resolveOf } from '../../support/notifications.ts'
+import { blackHoleWithBgp, evidence, finding, incident, notification, OPENED_AT, resolveOf } from '../../support/notifications.ts'
 
 const context: AlertContext = { statusPageUrl: 'https://status.example.net/', targetLabel: 'K-root' }
 const HOSTILE_IDENTITY = '<script>alert(1)</script> & <!channel> <https://evil.example|click>'
@@ -44,6 +44,23 @@ describe('the Slack message', () => {
     expect(texts(message.blocks)).toContain(
       '<https://status.example.net/incidents/k-root%2Fsite-down%2Fsite%3Afra1|View this incident on the status page>',
     )
+  })
+
+  it('shows the BGP evidence on its own: each AS path on a line, the peer counts, the community and the source', () => {
+    const message = renderSlackMessage(notification({ incident: incident({ lastFinding: blackHoleWithBgp() }) }), context)
+    expect(texts(message.blocks)).toContain(
+      [
+        '*BGP*',
+        '• route: announced',
+        '• peers routing to the site: 2',
+        '• peers seeing the prefix: 40',
+        '• AS path: 3333 64510 64500 (community 64500:1), 1 peer',
+        '• AS path: 1299 64510 64500 (community 64500:1), 1 peer',
+        '• community: 64500:1',
+        '• source: ripestat 192.0.2.0/24: 2 of 40 peers route to fra1',
+      ].join('\n'),
+    )
+    expect(texts(message.blocks)).toContain('*Details*\n• confirmed: true\n• failingCycles: 2')
   })
 
   it('adds when the incident was resolved to a resolve message', () => {

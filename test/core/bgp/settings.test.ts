@@ -39,6 +39,20 @@ describe('the bgp settings block', () => {
     expect(BgpSettingsSchema.safeParse({ ...minimal, targets: [{ target: 'lab', prefixes: [{ prefix: '192.0.2.1', originAsns: [1] }] }] }).success).toBe(false)
   })
 
+  it('takes RIS Live with a silence window, a ws(s) URL, and only with the RIPEstat source its prefixes start from', () => {
+    const withRisLive = (sources: Record<string, unknown>) => BgpSettingsSchema.safeParse({ ...minimal, sources })
+    expect(withRisLive({ ...minimal.sources, risLive: {} }).data?.sources.risLive).toEqual({ silenceMs: 60_000 })
+    expect(withRisLive({ ...minimal.sources, risLive: { url: 'ws://127.0.0.1:8080/v1/ws/', silenceMs: 5_000 } }).success).toBe(true)
+    const paths = (sources: Record<string, unknown>) => withRisLive(sources).error?.issues.map((issue) => [issue.path.join('.'), issue.message])
+    expect(paths({ ...minimal.sources, risLive: { url: 'https://ris-live.ripe.net/v1/ws/', silenceMs: 10 } })?.map(([path]) => path)).toEqual([
+      'sources.risLive.url',
+      'sources.risLive.silenceMs',
+    ])
+    expect(paths({ birdwatcher: { baseUrl: 'https://lg.example.net/bw' }, risLive: {} })).toEqual([
+      ['sources.risLive', '"risLive" needs "ripestat": RIS Live streams changes only, the RIPEstat looking glass gives each prefix its starting routes'],
+    ])
+  })
+
   it('names unknown targets and sites and a prefix listed twice, by their path in the block', () => {
     const settings = BgpSettingsSchema.parse({
       ...minimal,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { blackHole } from '../../../src/core/detectors/black-hole.ts'
-import { at, cycle, ok, repeat, runDetector, sequence, servfail, timeout } from '../../support/cycles.ts'
+import { at, catchmentCycles, cycle, ok, repeat, runDetector, sequence, servfail, TARGET, timeout } from '../../support/cycles.ts'
 
 const healthy = repeat(3, { par: ok('fra', 12), lon: ok('fra', 14), ber: ok('ber', 20) })
 const fraStopsAnswering = sequence(healthy, [cycle(0, { par: timeout(), lon: timeout(), ber: ok('ber', 20) })])
@@ -38,6 +38,29 @@ describe('black-hole detector', () => {
   it('turns into a failover finding when BGP shows the site withdrawn', () => {
     const findings = runDetector(blackHole, fraStopsAnswering, {}, { fra: 'withdrawn' })
     expect(findings.map((finding) => [finding.kind, finding.scope, finding.severity])).toEqual([['failover', 'site:fra', 'warning']])
+  })
+
+  it('carries the BGP evidence: the path and community naming the site and the peers routing to it', () => {
+    const evidence = {
+      text: 'named by community 64500:1',
+      details: { bgpPaths: ['64496 64510 64500 (community 64500:1), 1 peer'], bgpCommunity: '64500:1', bgpPeersSeeing: 2, bgpPeersTotal: 4 },
+    }
+    const [finding] = blackHole.detect(
+      { target: TARGET, cycles: catchmentCycles(fraStopsAnswering), bgp: { fra: 'announced' }, bgpEvidence: { fra: evidence } },
+      blackHole.params.parse({}),
+    )
+    expect(finding?.summary).toMatch(/its route is still announced \(named by community 64500:1\)$/)
+    expect(finding?.evidence.details).toMatchObject({ bgp: 'announced', confirmed: true, ...evidence.details })
+  })
+
+  it('carries the withdrawal on a failover finding', () => {
+    const evidence = { text: 'no peer routes to it', details: { bgpCatchment: ['ams: 2 peers'], bgpPeersSeeing: 0 } }
+    const [finding] = blackHole.detect(
+      { target: TARGET, cycles: catchmentCycles(fraStopsAnswering), bgp: { fra: 'withdrawn' }, bgpEvidence: { fra: evidence } },
+      blackHole.params.parse({}),
+    )
+    expect(finding?.summary).toMatch(/^fra is withdrawn from BGP \(no peer routes to it\) and /)
+    expect(finding?.evidence.details).toMatchObject({ bgp: 'withdrawn', bgpCatchment: ['ams: 2 peers'] })
   })
 
   it('stays a suspicion when BGP could not tell', () => {
