@@ -3,7 +3,6 @@
 // `ip netns` and the lab's Debian packages (npm run lab -- deps); skipped with the reason otherwise.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   collectorRoutes,
@@ -13,9 +12,7 @@ import {
   startBgpScenario,
   startDnsScenario,
   stopDns,
-  type ProbeResult,
 } from '../../lab/lab.ts'
-import { labUnavailableReason } from '../../lab/relay-link.ts'
 import {
   BGP_TIMERS,
   NAMESPACE_PREFIX,
@@ -31,53 +28,13 @@ import {
   vantageById,
   type Vantage,
 } from '../../lab/topology.ts'
+import { acquireLabTestLock, labIsUp, labSkipReason, probeUntil, runLabCli, sleep, type LabTestLock } from './lab-harness.ts'
 
-const CLI = fileURLToPath(new URL('../../lab/cli.ts', import.meta.url))
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
 // Extra RTT the probe CLI may add over the links' delays (process start-up is outside rttMs, but
 // the node event loop and a busy 2-core CI machine are not).
 const RTT_SLACK_MS = 12
 
-function skipReason(): string | undefined {
-  const reason = labUnavailableReason()
-  if (reason) return reason
-  for (const binary of ['bird', 'birdc', 'named', 'nsd', 'knotd', 'exabgp', 'dig', 'ping']) {
-    if (spawnSync('sh', ['-c', `command -v ${binary}`]).status !== 0) return `${binary} is not installed (npm run lab -- deps)`
-  }
-  if (!existsSync('/usr/lib/frr/bgpd')) return 'frr is not installed (npm run lab -- deps)'
-  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout
-  if (existsSync(RUN_DIR) || namespaces.split('\n').some((line) => line.startsWith(NAMESPACE_PREFIX))) {
-    return `a lab is already up (${RUN_DIR}); run npm run lab -- down first`
-  }
-  return undefined
-}
-
-const reason = skipReason()
-
-function lab(...args: string[]): { status: number | null; output: string } {
-  const result = spawnSync(TSX, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 })
-  return { status: result.status, output: `${result.stdout}${result.stderr}` }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Probes until `accept` holds; returns the accepted result and when it came (ms after `since`). */
-async function probeUntil(
-  vantage: Vantage,
-  accept: (result: ProbeResult) => boolean,
-  timeoutMs: number,
-  options: { address?: string; transport?: 'udp' | 'tcp'; since?: number } = {},
-): Promise<{ result: ProbeResult; afterMs: number }> {
-  const since = options.since ?? Date.now()
-  const deadline = Date.now() + timeoutMs
-  let last: ProbeResult | undefined
-  while (Date.now() < deadline) {
-    last = await probeFrom(vantage, options.address ?? VIP4, options.transport ?? 'udp', 1000)
-    if (accept(last)) return { result: last, afterMs: Date.now() - since }
-    await sleep(100)
-  }
-  throw new Error(`${vantage.id}: condition not met in ${timeoutMs} ms; last probe: ${JSON.stringify(last?.raw)}`)
-}
+const reason = labSkipReason()
 
 /** The lowest RTT among a few probes that all reach `site` (one slow sample must not fail a test). */
 async function bestRtt(vantage: Vantage, site: string, address: string, transport: 'udp' | 'tcp'): Promise<number> {
@@ -94,13 +51,19 @@ async function bestRtt(vantage: Vantage, site: string, address: string, transpor
 }
 
 describe.skipIf(reason !== undefined)('anycast lab (e2e)', () => {
-  beforeAll(() => {
-    const result = lab('up')
+  let lock: LabTestLock | undefined
+
+  beforeAll(async () => {
+    // Another lab test file of this run may hold the lab: wait for it to bring it down.
+    lock = await acquireLabTestLock(240_000)
+    if (labIsUp()) throw new Error(`a lab is already up (${RUN_DIR}); run npm run lab -- down first`)
+    const result = runLabCli('up')
     if (result.status !== 0) throw new Error(`lab up failed:\n${result.output}`)
-  }, 90_000)
+  }, 330_000)
 
   afterAll(() => {
-    const result = lab('down')
+    const result = runLabCli('down')
+    lock?.release()
     expect(result.status, result.output).toBe(0)
     const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout
     expect(namespaces.split('\n').filter((line) => line.startsWith(NAMESPACE_PREFIX))).toEqual([])
