@@ -192,6 +192,9 @@ function duringRun(what: string, run: () => Promise<void>): () => void {
   }
 }
 
+/** Every run done so far, for the table (also when interrupted). */
+const results: RunResult[] = []
+
 /** The run in progress first, then the steps registered with onCleanup (receivers, lab down, lock). */
 const cleanUpAll = (): Promise<void> => runCleanup(undoRunInProgress)
 
@@ -383,7 +386,11 @@ function soakTable(soaks: readonly SoakResult[]): string {
 
 async function main(): Promise<number> {
   const options = parseOptions()
-  installSignalCleanup(cleanUpAll)
+  // Interrupted: print what was measured so far, then clean up.
+  installSignalCleanup(async () => {
+    if (results.length > 0) console.log(`\ninterrupted; the runs done so far:\n\n${scenarioTable(results)}`)
+    await cleanUpAll()
+  })
   // The lab tests (test/lab/*.e2e.test.ts) take the same lock: they wait for the bench or skip, and
   // the bench waits for them.
   const lock = await acquireLabTestLock(LOCK_WAIT_MS, 'bench/detection.ts', (holder) => console.error(`waiting for the lab: held by ${holder}`))
@@ -417,7 +424,6 @@ async function main(): Promise<number> {
   onCleanup('receivers', () => receivers.close())
   const started = Date.now()
   try {
-    const results: RunResult[] = []
     for (const scenario of options.scenarios) {
       for (let run = 1; run <= options.runs; run++) {
         console.error(`${scenario.label}, run ${run}/${options.runs} ...`)

@@ -49,6 +49,21 @@ describe('evaluateCycle', () => {
     expect(pages(failover.notifications)).toEqual(['trigger failover site:fra'])
   })
 
+  it('alerts on a failover and its recovery once: the way back resolves the shift, it opens no second one', () => {
+    // As in the lab's kill-bgp and start-bgp: par's site fra is withdrawn, par moves to ams (which
+    // serves ber too), then fra comes back.
+    const home = (count: number) => repeat(count, { par: ok('fra', 12), ber: ok('ams', 20) })
+    const failover = (count: number) => repeat(count, { par: ok('ams', 31), ber: ok('ams', 20) })
+    const run = evaluateSeries(sequence(home(4), failover(6), home(12)))
+    expect(pages(run.notifications)).toEqual([
+      'trigger site-down site:fra',
+      'trigger catchment-shift vantage:par',
+      'resolve catchment-shift vantage:par',
+      'resolve site-down site:fra',
+    ])
+    expect(pageCycles(run.notifications)).toEqual([5, 7, 11, 11])
+  })
+
   it('reports a catchment shift confirmed after 3 cycles with RTT before and after, and no black hole', () => {
     const moved = repeat(5, { par: ok('ams', 31), lon: ok('fra', 14), ber: ok('ber', 20) })
     const run = evaluateSeries(sequence(healthy(3), moved))
@@ -134,6 +149,7 @@ describe('settings schemas', () => {
 
   it('tell the caller how much history to load', () => {
     expect(requiredHistoryCycles(settings().detection)).toBe(60)
-    expect(requiredHistoryCycles(DetectionSettingsSchema.parse({ 'catchment-shift': { settleCycles: 100 } }))).toBe(103)
+    // The catchment shift looks back over 2 x settleCycles (a stay elsewhere and the way back, see its header).
+    expect(requiredHistoryCycles(DetectionSettingsSchema.parse({ 'catchment-shift': { settleCycles: 100 } }))).toBe(200)
   })
 })

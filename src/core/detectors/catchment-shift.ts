@@ -3,6 +3,9 @@
 // never confirmed. The finding lasts until the vantage has been settleCycles on the new site, after
 // which the new site is its normal catchment, so the incident resolves.
 // Only answering cycles count: failing, missing and unidentified cycles neither confirm nor break a run.
+// A move back to the sites the vantage had before a shift that never settled (a failover, then the
+// site's recovery) ends that shift: its finding stops and its incident resolves, and the way back is
+// no new shift. Only a shift that settled makes the new sites normal, and leaving them a shift again.
 import { z } from 'zod'
 import { answeringStates, medianMs, siteKey, type DatedState } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
@@ -49,8 +52,22 @@ function runsOf(states: readonly DatedState[]): Run[] {
   return runs
 }
 
+/**
+ * A return is recognised while the stay elsewhere and the time back are both under settleCycles, so the
+ * window reaches over both and at least one cycle of the stay before; that also covers what a shift
+ * needs (confirmCycles on the old sites, under settleCycles on the new ones).
+ */
+const windowCycles = (params: CatchmentShiftParams): number => 2 * params.settleCycles
+
+/** The last move went back to the sites of the run before, which the vantage left less than settleCycles ago. */
+function isReturn(runs: readonly Run[], params: CatchmentShiftParams): boolean {
+  const [earlier, before, after] = runs.slice(-3)
+  if (earlier === undefined || before === undefined || after === undefined) return false
+  return before.states.length < params.settleCycles && siteKey(earlier.sites) === siteKey(after.sites)
+}
+
 function detectShifts(input: DetectorInput, params: CatchmentShiftParams): Finding[] {
-  const window = lastCycles(input, params.settleCycles + params.confirmCycles)
+  const window = lastCycles(input, windowCycles(params))
   return [...currentCycle(input).catchment.values()]
     .filter((state) => state.status === 'answering')
     .flatMap((state) => {
@@ -60,7 +77,7 @@ function detectShifts(input: DetectorInput, params: CatchmentShiftParams): Findi
       if (after === undefined || before === undefined) return []
       const onNewSite = after.states.length
       if (onNewSite < params.confirmCycles || onNewSite >= params.settleCycles) return []
-      if (before.states.length < params.confirmCycles) return []
+      if (before.states.length < params.confirmCycles || isReturn(runs, params)) return []
       return [shiftFinding(input, state.vantage, before, after, params.confirmCycles)]
     })
 }
@@ -94,6 +111,6 @@ function shiftFinding(input: DetectorInput, vantage: string, before: Run, after:
 export const catchmentShift = {
   kind: 'catchment-shift',
   params: CatchmentShiftParamsSchema,
-  historyCycles: (params: CatchmentShiftParams) => params.settleCycles + params.confirmCycles,
+  historyCycles: windowCycles,
   detect: detectShifts,
 } satisfies Detector<CatchmentShiftParams>

@@ -4,6 +4,12 @@ import { at, ok, okAnonymous, repeat, runDetector, sequence, timeout } from '../
 
 const onFra = (count: number) => repeat(count, { par: ok('fra', 12), ber: ok('ber', 20) })
 const onAms = (count: number) => repeat(count, { par: ok('ams', 31), ber: ok('ber', 20) })
+const onLon = (count: number) => repeat(count, { par: ok('lon', 40), ber: ok('ber', 20) })
+/** The detector's findings after each cycle of the history, as 'from>to' per finding. */
+const shiftsAfterEachCycle = (history: ReturnType<typeof sequence>, params: Record<string, number> = {}) =>
+  history.map((_, index) =>
+    runDetector(catchmentShift, history.slice(0, index + 1), params).map((finding) => `${finding.evidence.details.fromSites}>${finding.evidence.details.toSites}`),
+  )
 
 describe('catchment-shift detector', () => {
   it('reports a shift once the vantage has spent confirmCycles cycles on the new site, with RTT before and after', () => {
@@ -45,6 +51,22 @@ describe('catchment-shift detector', () => {
     const history = sequence(onFra(3), onAms(5))
     expect(runDetector(catchmentShift, history, { settleCycles: 6 })).toHaveLength(1)
     expect(runDetector(catchmentShift, history, { settleCycles: 5 })).toEqual([])
+  })
+
+  it('takes a move back before the shift settled (failover, then recovery) as its end, not as a new shift', () => {
+    const history = sequence(onFra(5), onAms(4), onFra(8))
+    const expected = [...Array<string[]>(7).fill([]), ['fra>ams'], ['fra>ams'], ...Array<string[]>(8).fill([])]
+    expect(shiftsAfterEachCycle(history, { settleCycles: 6 })).toEqual(expected)
+  })
+
+  it('takes a move back after the shift settled as a shift of its own', () => {
+    const history = sequence(onFra(3), onAms(6), onFra(3))
+    expect(shiftsAfterEachCycle(history, { settleCycles: 6 }).at(-1)).toEqual(['ams>fra'])
+  })
+
+  it('reports a move on to a third site before the shift settled', () => {
+    const history = sequence(onFra(3), onAms(4), onLon(3))
+    expect(shiftsAfterEachCycle(history, { settleCycles: 6 }).at(-1)).toEqual(['ams>lon'])
   })
 
   it('rejects settleCycles not above confirmCycles', () => {
