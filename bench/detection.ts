@@ -194,6 +194,8 @@ function duringRun(what: string, run: () => Promise<void>): () => void {
 
 /** Every run done so far, for the table (also when interrupted). */
 const results: RunResult[] = []
+/** Set by a signal: no run starts after it. */
+let interrupted = false
 
 /** The run in progress first, then the steps registered with onCleanup (receivers, lab down, lock). */
 const cleanUpAll = (): Promise<void> => runCleanup(undoRunInProgress)
@@ -388,6 +390,7 @@ async function main(): Promise<number> {
   const options = parseOptions()
   // Interrupted: print what was measured so far, then clean up.
   installSignalCleanup(async () => {
+    interrupted = true
     if (results.length > 0) console.log(`\ninterrupted; the runs done so far:\n\n${scenarioTable(results)}`)
     await cleanUpAll()
   })
@@ -425,7 +428,7 @@ async function main(): Promise<number> {
   const started = Date.now()
   try {
     for (const scenario of options.scenarios) {
-      for (let run = 1; run <= options.runs; run++) {
+      for (let run = 1; run <= options.runs && !interrupted; run++) {
         console.error(`${scenario.label}, run ${run}/${options.runs} ...`)
         const result = await runScenario(scenario, run, receivers, options)
         console.error(
@@ -436,7 +439,11 @@ async function main(): Promise<number> {
       }
     }
     const soaks: SoakResult[] = []
-    for (const lossPct of options.soak ? options.lossPcts : []) soaks.push(await runSoak(receivers, options, lossPct))
+    for (const lossPct of options.soak ? options.lossPcts : []) {
+      if (interrupted) break
+      soaks.push(await runSoak(receivers, options, lossPct))
+    }
+    if (interrupted) return 130
     console.log(
       `\nDetection on the lab: serve every ${options.intervalSeconds} s, default detection and incident settings, a fresh store per run.` +
         '\nCycles are counted from the action: 1 = the first cycle started after it. Seconds: from the action to the end of the cycle' +
