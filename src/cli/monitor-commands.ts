@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { CliIo } from './main.ts'
 import { createRunners, createSinks, cycleDeps, loadMonitorConfig, openStore, systemClock } from './monitor-wiring.ts'
+import { abortableSleep } from '../adapters/abortable-sleep.ts'
 
 const EXIT_OK = 0
 const EXIT_BAD_CONFIG = 2
@@ -69,7 +70,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Abo
       while (!stop.aborted && systemClock.nowMs() < nextCycleAt) {
         const deliveries = await deliver(store, sinks, stop)
         if (deliveries.claimed > 0) log('deliveries', deliveries)
-        await sleep(Math.min(DELIVERY_TICK_MS, nextCycleAt - systemClock.nowMs()), stop)
+        await abortableSleep(Math.min(DELIVERY_TICK_MS, nextCycleAt - systemClock.nowMs()), stop)
       }
     }
     log('shutdown', { reason: 'signal' })
@@ -131,17 +132,4 @@ function shutdownSignal(): AbortSignal {
   const controller = new AbortController()
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort())
   return controller.signal
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve()
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

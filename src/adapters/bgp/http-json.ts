@@ -5,6 +5,7 @@
 import { backoffDelayMs, parseRetryAfterMs, retryAfterDelayMs, type RetryPolicy } from '../../core/alerts/retry-policy.ts'
 import type { CircuitBreaker } from './circuit-breaker.ts'
 import type { Semaphore } from './semaphore.ts'
+import { abortableSleep } from '../abortable-sleep.ts'
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
@@ -79,7 +80,7 @@ export function createHttpJsonClient(options: HttpJsonOptions): HttpJsonClient {
       }
       const delayMs =
         outcome.retryAfterMs === null ? backoffDelayMs(attempt, options.random, policy) : retryAfterDelayMs(outcome.retryAfterMs, options.random, policy)
-      await sleep(delayMs, request.signal)
+      await abortableSleep(delayMs, request.signal)
     }
   }
 }
@@ -146,17 +147,4 @@ function snippetOf(text: string): string {
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve()
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
