@@ -9,6 +9,17 @@
 // - what could not be checked (a stale or unavailable source, a missing part), so that the incident
 //   policy holds those incidents instead of resolving them by absence. A failover is held while BGP
 //   cannot say whether the site is announced or withdrawn.
+//
+// Newer data of the same collectors supersedes older data. Sources that watch different routers (a
+// private looking glass and RIS) each see routes the other cannot, so their statuses merge with "any
+// source seeing the route makes it announced". Two sources that report the same collectors do not:
+// RIS Live (its dataAt is when the feed was last heard) and the RIPEstat looking glass (which lags and
+// is cached for a minute) both report the RIS collectors, and after a withdrawal the looking glass
+// would keep the site "announced" and make a clean failover read as a black hole. So among the fresh
+// snapshots of one prefix, one is superseded when another shares a collector with it and has a
+// strictly newer dataAt: it counts neither for the site statuses nor for the routes, paths, peer counts
+// and catchment of the evidence, nor for when the site was last seen announced. The evidence's source
+// lines still list it, saying by whom it was superseded. The BGP detectors still run per source.
 // Pure: the app asks the sources and keeps the history.
 import type { FindingEvidence, Finding } from '../findings.ts'
 import type { BgpRouteStatus, BgpSiteEvidence, BgpSiteStatus } from '../detectors/detector.ts'
@@ -55,12 +66,16 @@ interface CurrentResult {
   source: string
   result: BgpSourceResult
   history: readonly BgpSourceResult[]
+  /** The source whose newer data of the same collectors supersedes this fresh result; null when it counts. */
+  supersededBy: string | null
 }
+
+type SourceEntry = Omit<CurrentResult, 'supersededBy'>
 
 export function joinBgp(input: BgpJoinInput): BgpJoin {
   const current = currentResults(input)
-  const fresh = current.flatMap((entry) => (entry.result.kind === 'snapshot' ? [entry.result] : []))
-  const sites = fresh.length === 0 ? {} : mergeBgpSiteStatuses(fresh.map((result) => bgpSiteStatus(result, input.rules)))
+  const counted = current.filter(counts)
+  const sites = counted.length === 0 ? {} : mergeBgpSiteStatuses(counted.map((entry) => bgpSiteStatus(entry.result, input.rules)))
   const evidence = Object.fromEntries(input.rules.map((rule) => [rule.siteId, siteEvidence(rule, sites[rule.siteId], current, input.rules)]))
   const detections = current.map((entry) => ({ entry, detection: runBgpDetectors(detectorInput(input, entry), input.detection) }))
   const notChecked = detections.flatMap(({ entry, detection }) =>
@@ -86,13 +101,35 @@ export function bgpNotChecked(rules: readonly SiteAttributionRule[], prefixes: r
 }
 
 function currentResults(input: BgpJoinInput): CurrentResult[] {
-  return input.prefixes.flatMap((prefix) =>
-    prefix.sources.flatMap((history) => {
+  return input.prefixes.flatMap((prefix) => {
+    const entries = prefix.sources.flatMap((history): SourceEntry[] => {
       const result = history.results.at(-1)
       if (result === undefined) return []
       return [{ prefix: prefix.prefix, expectedOriginAsns: prefix.expectedOriginAsns, source: history.source, result, history: history.results }]
-    }),
-  )
+    })
+    return entries.map((entry) => {
+      const snapshot = freshSnapshotOf(entry.result)
+      return { ...entry, supersededBy: snapshot === null ? null : newerOfSameCollectors(snapshot, entry.source, entries) }
+    })
+  })
+}
+
+/**
+ * The source of the newest current fresh snapshot of another source that shares a collector with this
+ * snapshot and holds strictly newer data; null when there is none. `others` are one prefix's entries.
+ */
+function newerOfSameCollectors(snapshot: BgpSnapshot, source: string, others: readonly SourceEntry[]): string | null {
+  const newer = others.flatMap((other) => {
+    const candidate = freshSnapshotOf(other.result)
+    if (candidate === null || other.source === source || candidate.dataAt <= snapshot.dataAt) return []
+    return candidate.collectors.some((collector) => snapshot.collectors.includes(collector)) ? [{ source: other.source, dataAt: candidate.dataAt }] : []
+  })
+  return newer.sort((a, b) => b.dataAt - a.dataAt)[0]?.source ?? null
+}
+
+/** A fresh result that no newer data of the same collectors supersedes. */
+function counts(entry: CurrentResult): boolean {
+  return entry.result.kind === 'snapshot' && entry.supersededBy === null
 }
 
 function detectorInput(input: BgpJoinInput, entry: CurrentResult) {
@@ -103,9 +140,9 @@ function isDecided(status: BgpRouteStatus | undefined): boolean {
   return status === 'announced' || status === 'withdrawn'
 }
 
-function freshSnapshots(current: readonly CurrentResult[]): BgpSnapshot[] {
+function countedSnapshots(current: readonly CurrentResult[]): BgpSnapshot[] {
   return current.flatMap((entry) => {
-    const snapshot = freshSnapshotOf(entry.result)
+    const snapshot = counts(entry) ? freshSnapshotOf(entry.result) : null
     return snapshot === null ? [] : [snapshot]
   })
 }
@@ -116,7 +153,7 @@ function siteEvidence(
   current: readonly CurrentResult[],
   rules: readonly SiteAttributionRule[],
 ): BgpSiteEvidence {
-  const routes = freshSnapshots(current).flatMap((snapshot) => snapshot.routes)
+  const routes = countedSnapshots(current).flatMap((snapshot) => snapshot.routes)
   const naming = routes.filter((route) => routeEvidenceFor(route, rule) !== null)
   const peersSeeing = new Set(naming.map(peerKey)).size
   const peersTotal = new Set(routes.map(peerKey)).size
@@ -170,15 +207,16 @@ function pathLines(routes: readonly BgpPeerRoute[], rule: SiteAttributionRule): 
 function sourceLine(entry: CurrentResult, rule: SiteAttributionRule): string {
   const head = `${entry.source} ${entry.prefix}`
   if (entry.result.kind !== 'snapshot') return `${head}: ${entry.result.kind} (${entry.result.reason})`
+  if (entry.supersededBy !== null) return `${head}: superseded by ${entry.supersededBy}'s newer data of the same collectors`
   const { routes } = entry.result.snapshot
   const naming = new Set(routes.filter((route) => routeEvidenceFor(route, rule) !== null).map(peerKey)).size
   return `${head}: ${naming} of ${new Set(routes.map(peerKey)).size} peers route to ${rule.siteId}`
 }
 
-/** Where the peers of the fresh results route now, per site ('unattributed' for routes naming none). */
+/** Where the peers of the counted fresh results route now, per site ('unattributed' for routes naming none). */
 function catchmentLines(current: readonly CurrentResult[], rules: readonly SiteAttributionRule[]): string[] {
   const peersBySite = new Map<string, Set<string>>()
-  for (const snapshot of freshSnapshots(current)) {
+  for (const snapshot of countedSnapshots(current)) {
     for (const { route, siteId } of bgpCatchment(snapshot, rules)) {
       const site = siteId ?? 'unattributed'
       peersBySite.set(site, (peersBySite.get(site) ?? new Set()).add(peerKey(route)))
@@ -187,14 +225,19 @@ function catchmentLines(current: readonly CurrentResult[], rules: readonly SiteA
   return [...peersBySite.entries()].sort((a, b) => b[1].size - a[1].size).map(([site, peers]) => `${site}: ${peers.size} ${peers.size === 1 ? 'peer' : 'peers'}`)
 }
 
-/** The data time of the latest fresh result in the history in which a route named the site. */
+/**
+ * The data time of the latest fresh result in the history in which a route named the site, leaving out
+ * results that another source's counted current data of the same collectors supersedes.
+ */
 function lastAnnouncedAtOf(rule: SiteAttributionRule, current: readonly CurrentResult[]): number | null {
-  const times = current.flatMap((entry) =>
-    entry.history.flatMap((result) => {
+  const times = current.flatMap((entry) => {
+    const samePrefix = current.filter((other) => other.prefix === entry.prefix && counts(other))
+    return entry.history.flatMap((result) => {
       const snapshot = freshSnapshotOf(result)
-      return snapshot !== null && snapshot.routes.some((route) => routeEvidenceFor(route, rule) !== null) ? [snapshot.dataAt] : []
-    }),
-  )
+      if (snapshot === null || newerOfSameCollectors(snapshot, entry.source, samePrefix) !== null) return []
+      return snapshot.routes.some((route) => routeEvidenceFor(route, rule) !== null) ? [snapshot.dataAt] : []
+    })
+  })
   return times.length === 0 ? null : Math.max(...times)
 }
 

@@ -102,6 +102,54 @@ describe('the BGP join of a target', () => {
     expect(result.unchecked.filter((entry) => entry.kind === 'failover')).toHaveLength(3)
   })
 
+  it("lets newer data of the same collectors supersede older data: RIS Live's withdrawal wins over the lagging looking glass", () => {
+    const risLiveBefore = fresh(snapshot([...fraRoutes, ...amsRoutes], { source: 'ris-live', dataAt: T0 - 3 * MINUTE_MS }))
+    const risLiveNow = fresh(snapshot(amsRoutes, { source: 'ris-live', dataAt: T0 - 5_000 }))
+    const lookingGlass = fresh(snapshot([...fraRoutes, ...amsRoutes], { dataAt: T0 - MINUTE_MS }))
+    const result = join({ 'ris-live': [risLiveBefore, risLiveNow], ripestat: [lookingGlass] })
+    expect(result.sites).toEqual({ fra: 'withdrawn', ber: 'withdrawn', ams: 'announced' })
+    expect(result.evidence['fra']?.text).toBe('no peer routes to it; last seen announced in data of 2026-01-05T11:57:00.000Z')
+    expect(result.evidence['fra']?.details).toMatchObject({
+      bgpSources: [`ris-live ${PREFIX}: 0 of 2 peers route to fra`, `ripestat ${PREFIX}: superseded by ris-live's newer data of the same collectors`],
+      bgpPeersSeeing: 0,
+      bgpPeersTotal: 2,
+      bgpPaths: [],
+      bgpCatchment: ['ams: 2 peers'],
+    })
+    expect(result.unchecked.some((entry) => entry.kind === 'failover')).toBe(false)
+  })
+
+  it('lets the looking glass supersede RIS Live when the feed has been quiet for longer than the looking glass lags', () => {
+    const quietFeed = fresh(snapshot([...fraRoutes, ...amsRoutes], { source: 'ris-live', dataAt: T0 - 10 * MINUTE_MS }))
+    const lookingGlass = fresh(snapshot(amsRoutes, { dataAt: T0 - MINUTE_MS }))
+    const result = join({ 'ris-live': [quietFeed], ripestat: [lookingGlass] })
+    expect(result.sites['fra']).toBe('withdrawn')
+    expect(result.evidence['ams']?.details).toMatchObject({
+      bgpSources: [`ris-live ${PREFIX}: superseded by ripestat's newer data of the same collectors`, `ripestat ${PREFIX}: 2 of 2 peers route to ams`],
+      bgpPeersSeeing: 2,
+      bgpPeersTotal: 2,
+    })
+  })
+
+  it('still merges sources of different collectors: a route a private looking glass misses, RIS still sees', () => {
+    const privateRoutes = amsRoutes.map((entry) => ({ ...entry, collector: 'lg-fra' }))
+    const privateGlass = fresh(snapshot(privateRoutes, { source: 'lg', dataAt: T0 - 5_000 }))
+    const ris = fresh(snapshot([...fraRoutes, ...amsRoutes], { dataAt: T0 - MINUTE_MS }))
+    const result = join({ lg: [privateGlass], ripestat: [ris] })
+    expect(result.sites['fra']).toBe('announced')
+    expect(result.evidence['fra']?.details).toMatchObject({
+      bgpSources: [`lg ${PREFIX}: 0 of 2 peers route to fra`, `ripestat ${PREFIX}: 2 of 4 peers route to fra`],
+      bgpPeersSeeing: 2,
+      bgpPeersTotal: 6,
+    })
+  })
+
+  it('counts snapshots of the same collectors with the same data time both', () => {
+    const risLive = fresh(snapshot(amsRoutes, { source: 'ris-live', dataAt: T0 - MINUTE_MS }))
+    const lookingGlass = fresh(snapshot([...fraRoutes, ...amsRoutes], { dataAt: T0 - MINUTE_MS }))
+    expect(join({ 'ris-live': [risLive], ripestat: [lookingGlass] }).sites['fra']).toBe('announced')
+  })
+
   it('holds everything of the target when the check itself failed', () => {
     const result = bgpNotChecked(RULES, [PREFIX], 'BGP join failed: boom')
     expect(result.unchecked.map((entry) => entry.kind)).toEqual([...BGP_KINDS, 'failover', 'failover', 'failover'])
