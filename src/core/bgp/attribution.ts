@@ -24,6 +24,9 @@ export interface SiteAttributionRule {
 
 export type AttributionEvidence = 'community' | 'upstream'
 
+/** What names a site: a peer's route, or an update event's announcement. */
+export type RouteNaming = Pick<BgpPeerRoute, 'asPath' | 'communities'>
+
 export interface RouteAttribution {
   route: BgpPeerRoute
   /** null when the route names no configured site. */
@@ -43,7 +46,7 @@ export function attributionRulesOf(sites: readonly { id: string; community?: str
 }
 
 /** How the route names the site, or null when it does not. */
-export function routeEvidenceFor(route: BgpPeerRoute, rule: SiteAttributionRule): AttributionEvidence | null {
+export function routeEvidenceFor(route: RouteNaming, rule: SiteAttributionRule): AttributionEvidence | null {
   if (rule.community !== undefined && route.communities.includes(rule.community)) return 'community'
   if (rule.upstreamAsn !== undefined && upstreamOf(route.asPath) === rule.upstreamAsn) return 'upstream'
   return null
@@ -51,11 +54,20 @@ export function routeEvidenceFor(route: BgpPeerRoute, rule: SiteAttributionRule)
 
 /** The site of one route: the first rule matching by community, else the first matching by upstream. */
 export function attributeRoute(route: BgpPeerRoute, rules: readonly SiteAttributionRule[]): RouteAttribution {
+  return { route, ...siteMatchOf(route, rules) }
+}
+
+/** The site an announcement names (see attributeRoute), or null. */
+export function siteOf(route: RouteNaming, rules: readonly SiteAttributionRule[]): string | null {
+  return siteMatchOf(route, rules).siteId
+}
+
+function siteMatchOf(route: RouteNaming, rules: readonly SiteAttributionRule[]): Omit<RouteAttribution, 'route'> {
   const byCommunity = rules.find((rule) => routeEvidenceFor(route, rule) === 'community')
-  if (byCommunity !== undefined) return { route, siteId: byCommunity.siteId, matchedBy: 'community' }
+  if (byCommunity !== undefined) return { siteId: byCommunity.siteId, matchedBy: 'community' }
   const byUpstream = rules.find((rule) => routeEvidenceFor(route, rule) === 'upstream')
-  if (byUpstream !== undefined) return { route, siteId: byUpstream.siteId, matchedBy: 'upstream' }
-  return { route, siteId: null, matchedBy: null }
+  if (byUpstream !== undefined) return { siteId: byUpstream.siteId, matchedBy: 'upstream' }
+  return { siteId: null, matchedBy: null }
 }
 
 /** The BGP catchment: every peer's route with the site it leads to. */

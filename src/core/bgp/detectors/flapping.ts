@@ -1,11 +1,19 @@
-// BGP flapping: the prefix is withdrawn and re-announced again and again, seen in the update stream
-// (RIPEstat bgp-updates) within a window ending now. A peer flaps when it withdrew the prefix at least
-// minWithdrawalsPerPeer times in the window; one peer's session resets are noise, so a finding needs
-// minFlappingPeers flapping peers. Announcements alone (path changes) are counted for context only.
-// Not checked when the source has no update history.
+// BGP flapping: the prefix, or one site's route to it, comes and goes again and again, seen in the
+// update stream (RIPEstat bgp-updates, RIS Live) within a window ending now.
+// For anycast, one site's route flapping rarely shows as withdrawals: while the site's route comes and
+// goes, the other sites keep the prefix announced, so a collector's peer sees its route replaced by
+// one via another site and back (path changes), not the prefix withdrawn. So per peer two things are
+// counted: withdrawals, and site moves, an announcement naming a site B (by community or upstream, as
+// in ../attribution.ts) when the peer's previous event in the window was an announcement naming
+// another site A. A move off a site is that site's route being withdrawn for this peer. Path changes
+// within one site, announcements naming no site, and the window's first event of a peer (it has no
+// previous) are no move. A peer flaps when withdrawals + site moves >= minWithdrawalsPerPeer; one
+// peer's session resets are noise, so a finding needs minFlappingPeers flapping peers. Announcements
+// are counted for context. Not checked when the source has no update history.
 // Recovery: the finding stops once fewer than minFlappingPeers peers flap within the sliding window.
 import { z } from 'zod'
-import { compareText } from '../../catchment.ts'
+import { compareText, uniqueSorted } from '../../catchment.ts'
+import { siteOf, type SiteAttributionRule } from '../attribution.ts'
 import { peerKey, type BgpUpdateEvent } from '../model.ts'
 import { bgpFindingOf, currentSnapshot, prefixScope, type BgpDetector, type BgpDetectorInput, type BgpFinding } from './bgp-detector.ts'
 
@@ -15,49 +23,75 @@ const MAX_LISTED_PEERS = 20
 
 export const BgpFlappingParamsSchema = z
   .strictObject({
-    windowMinutes: z.number().int().min(5).max(2_880).default(60).describe('Minutes, ending at the evaluation, in which withdrawals are counted.'),
+    windowMinutes: z.number().int().min(5).max(2_880).default(60).describe('Minutes, ending at the evaluation, in which withdrawals and site moves are counted.'),
     minWithdrawalsPerPeer: z
       .number()
       .int()
       .min(2)
       .default(3)
-      .describe('Withdrawals of the prefix by one peer within the window that make the peer flapping.'),
+      .describe(
+        "Withdrawals of the prefix by one peer within the window that make the peer flapping. A move of the peer's route " +
+          "off a site (an announcement via another site replacing it) counts as the site's route being withdrawn.",
+      ),
     minFlappingPeers: z.number().int().min(1).default(3).describe('Flapping peers needed for a finding.'),
   })
-  .describe('BGP flapping: repeated withdrawals and re-announcements of the prefix, from the update stream.')
+  .describe(
+    "BGP flapping: repeated withdrawals and re-announcements of the prefix, or of one site's route (peers' routes moving " +
+      'off a site and back), from the update stream.',
+  )
 
 export type BgpFlappingParams = z.output<typeof BgpFlappingParamsSchema>
 
 interface PeerActivity {
   peer: string
   withdrawals: number
+  siteMoves: number
   announcements: number
+  /** The sites its announcements named. */
+  sites: string[]
+  /** The site its previous event named when that was an announcement naming one; null otherwise. */
+  lastSite: string | null
 }
 
-function activityByPeer(events: readonly BgpUpdateEvent[]): PeerActivity[] {
+function activityByPeer(events: readonly BgpUpdateEvent[], rules: readonly SiteAttributionRule[]): PeerActivity[] {
   const byPeer = new Map<string, PeerActivity>()
-  for (const event of events) {
+  for (const event of [...events].sort((a, b) => a.at - b.at)) {
     const peer = peerKey(event)
-    const activity = byPeer.get(peer) ?? { peer, withdrawals: 0, announcements: 0 }
-    if (event.type === 'withdraw') activity.withdrawals += 1
-    else activity.announcements += 1
-    byPeer.set(peer, activity)
+    const activity = byPeer.get(peer) ?? { peer, withdrawals: 0, siteMoves: 0, announcements: 0, sites: [], lastSite: null }
+    byPeer.set(peer, withEvent(activity, event, rules))
   }
   return [...byPeer.values()]
 }
+
+function withEvent(activity: PeerActivity, event: BgpUpdateEvent, rules: readonly SiteAttributionRule[]): PeerActivity {
+  if (event.type === 'withdraw') return { ...activity, withdrawals: activity.withdrawals + 1, lastSite: null }
+  const site = siteOf(event, rules)
+  const moved = site !== null && activity.lastSite !== null && site !== activity.lastSite
+  return {
+    ...activity,
+    announcements: activity.announcements + 1,
+    siteMoves: activity.siteMoves + (moved ? 1 : 0),
+    sites: site === null ? activity.sites : [...activity.sites, site],
+    lastSite: site,
+  }
+}
+
+const flapsOf = (peer: PeerActivity): number => peer.withdrawals + peer.siteMoves
+const sumOf = (peers: readonly PeerActivity[], count: (peer: PeerActivity) => number): number => peers.reduce((sum, peer) => sum + count(peer), 0)
 
 function detectBgpFlapping(input: BgpDetectorInput, params: BgpFlappingParams): BgpFinding[] {
   const snapshot = currentSnapshot(input)
   if (snapshot === null || snapshot.updates === null) return []
   const windowStart = input.at - params.windowMinutes * MS_PER_MINUTE
   const events = snapshot.updates.events.filter((event) => event.prefix === input.prefix && event.at >= windowStart && event.at <= input.at)
-  const activity = activityByPeer(events)
+  const activity = activityByPeer(events, input.sites)
   const flapping = activity
-    .filter((peer) => peer.withdrawals >= params.minWithdrawalsPerPeer)
-    .sort((a, b) => b.withdrawals - a.withdrawals || compareText(a.peer, b.peer))
+    .filter((peer) => flapsOf(peer) >= params.minWithdrawalsPerPeer)
+    .sort((a, b) => flapsOf(b) - flapsOf(a) || compareText(a.peer, b.peer))
   if (flapping.length < params.minFlappingPeers) return []
-  const withdrawals = activity.reduce((sum, peer) => sum + peer.withdrawals, 0)
-  const announcements = activity.reduce((sum, peer) => sum + peer.announcements, 0)
+  const withdrawals = sumOf(activity, (peer) => peer.withdrawals)
+  const siteMoves = sumOf(activity, (peer) => peer.siteMoves)
+  const announcements = sumOf(activity, (peer) => peer.announcements)
   const withdrawalsPerHour = Math.round((withdrawals / params.windowMinutes) * MINUTES_PER_HOUR * 10) / 10
   return [
     bgpFindingOf(input, snapshot, {
@@ -65,16 +99,17 @@ function detectBgpFlapping(input: BgpDetectorInput, params: BgpFlappingParams): 
       scope: prefixScope(input.prefix),
       severity: 'warning',
       summary:
-        `${input.prefix} flaps: ${flapping.length} peers withdrew it ${params.minWithdrawalsPerPeer} or more times ` +
-        `in the last ${params.windowMinutes} minutes (${withdrawals} withdrawals, ${announcements} announcements)`,
-      sites: [],
+        `${input.prefix} flaps: ${flapping.length} peers withdrew it or moved it off a site ${params.minWithdrawalsPerPeer} or more times ` +
+        `in the last ${params.windowMinutes} minutes (${withdrawals} withdrawals, ${siteMoves} site moves, ${announcements} announcements)`,
+      sites: uniqueSorted(flapping.flatMap((peer) => peer.sites)),
       details: {
         flappingPeers: flapping.length,
         withdrawals,
+        siteMoves,
         announcements,
         withdrawalsPerHour,
         windowMinutes: params.windowMinutes,
-        peers: flapping.slice(0, MAX_LISTED_PEERS).map((peer) => `${peer.peer} (${peer.withdrawals} W, ${peer.announcements} A)`),
+        peers: flapping.slice(0, MAX_LISTED_PEERS).map((peer) => `${peer.peer} (${peer.withdrawals} W, ${peer.siteMoves} moves, ${peer.announcements} A)`),
       },
     }),
   ]
