@@ -215,7 +215,7 @@ async function undoRunInProgress(): Promise<void> {
 /** A fresh store and serve process for one run; stopped (SIGTERM, by its PID) and removed by the returned function. */
 async function startMonitor(receivers: AlertReceivers, options: Options): Promise<{ serve: ServeHandle; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'anycast-monitor-detection-'))
-  const config = labMonitorConfig({ storePath: path.join(dir, 'monitor.sqlite'), receivers, intervalSeconds: options.intervalSeconds })
+  const config = labMonitorConfig({ storePath: path.join(dir, 'monitor.sqlite'), receivers, intervalSeconds: options.intervalSeconds, bgp: false })
   let serve: ServeHandle
   try {
     serve = await startServe({ dir, config, env: receivers.env })

@@ -2,6 +2,8 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import {
+  birdSocket,
+  collectorLogPath,
   down,
   execIn,
   flap,
@@ -16,8 +18,9 @@ import {
   superviseLinks,
   up,
 } from './lab.ts'
+import { runBgpFeed } from './bgp-feed/server.ts'
 import { describeTopology } from './describe.ts'
-import { SITES, VANTAGES, failoverCatchment, steadyCatchment } from './topology.ts'
+import { BGP_FEED, SITES, VANTAGES, failoverCatchment, steadyCatchment } from './topology.ts'
 
 const USAGE = `usage: npm run lab -- <command>
   deps                      install the Debian packages (scripts/deps.sh --lab)
@@ -100,6 +103,9 @@ async function main(argv: string[]): Promise<number> {
     case '__supervise':
       await superviseLinks()
       return -1
+    case '__bgp-feed':
+      await runBgpFeed({ birdSocket: birdSocket('col'), logPath: collectorLogPath() }, BGP_FEED)
+      return 0
     case undefined:
     case 'help':
     case '--help':

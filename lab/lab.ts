@@ -23,12 +23,14 @@ import {
   runCommand,
   sysctl,
 } from './netns.ts'
+import { parseBirdRoutes, parseCollectorLog, type CollectorEvent, type CollectorRoute } from './collector.ts'
 import { assertLabPrefixesAreFree, setLinkImpairment, type DelayedLink, type RelayStatus } from './relay-link.ts'
 import { renderCollectorBird, renderRouterBird, renderSiteBird } from './render/bird.ts'
 import { renderDns } from './render/dns.ts'
 import { exabgpEnvironment, renderExabgpConf, type HealthCheckOptions } from './render/exabgp.ts'
 import { renderBgpdConf, renderZebraConf } from './render/frr.ts'
 import {
+  BGP_FEED,
   COLLECTOR,
   LAB_PREFIXES,
   LINKS,
@@ -62,6 +64,7 @@ const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli')
 const STATE_FILE = join(RUN_DIR, 'state.json')
 const LINKS_FILE = join(RUN_DIR, 'links.json')
 const SUPERVISOR_LOG = join(RUN_DIR, 'supervisor.log')
+const BGP_FEED_LOG = join(RUN_DIR, 'bgp-feed.log')
 const FRR_DIR = '/usr/lib/frr'
 
 export const HEALTH_CHECK: HealthCheckOptions = {
@@ -72,6 +75,8 @@ export const HEALTH_CHECK: HealthCheckOptions = {
   fall: 2,
   rise: 1,
 }
+
+export { parseBirdRoutes, parseCollectorLog, type CollectorEvent, type CollectorRoute } from './collector.ts'
 
 // ------------------------------------------------------------------ state
 
@@ -91,6 +96,8 @@ export interface LinkRecord {
 export interface LabState {
   startedAt: string
   supervisorPid?: number
+  /** The BGP feed (lab/bgp-feed) runs in the root namespace, on loopback: not a namespace daemon. */
+  bgpFeedPid?: number
   processes: Record<string, ProcessRecord>
 }
 
@@ -250,6 +257,30 @@ async function startSupervisor(state: LabState): Promise<void> {
   }
 }
 
+/**
+ * The BGP feed serves the collector as RIPEstat and RIS Live do (lab/bgp-feed/server.ts); up waits
+ * until it answers a looking-glass request, so a taken port fails up with the feed's own error.
+ */
+async function startBgpFeedProcess(state: LabState): Promise<void> {
+  const out = openSync(BGP_FEED_LOG, 'a')
+  const child = spawn(process.execPath, [TSX_CLI, CLI_PATH, '__bgp-feed'], { detached: true, stdio: ['ignore', out, out], cwd: RUN_DIR })
+  closeSync(out)
+  child.unref()
+  state.bgpFeedPid = child.pid
+  await writeState(state)
+  const url = `http://${BGP_FEED.host}:${BGP_FEED.port}/data/looking-glass/data.json?resource=${encodeURIComponent(VIP4_PREFIX)}`
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || !(await processExists(child.pid!))) {
+      throw new Error(`bgp feed exited: ${(await readFile(BGP_FEED_LOG, 'utf8').catch(() => '')).slice(-2000)}`)
+    }
+    const answered = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false)
+    if (answered) return
+    await sleep(100)
+  }
+  throw new Error(`bgp feed did not answer on ${BGP_FEED.host}:${BGP_FEED.port} within 20 s`)
+}
+
 /** Body of the `__supervise` command: creates the delayed links and keeps them until SIGTERM. */
 export async function superviseLinks(): Promise<void> {
   const { createDelayedLink, destroyDelayedLink } = await import('./relay-link.ts')
@@ -323,8 +354,12 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
 }
 
-function birdSocket(node: string): string {
+export function birdSocket(node: string): string {
   return join(nodeDir(node), 'bird.ctl')
+}
+
+export function collectorLogPath(): string {
+  return join(nodeDir('col'), 'bird.log')
 }
 
 async function startBird(state: LabState, node: string, config: string, key = `${node}.bird`): Promise<void> {
@@ -451,15 +486,6 @@ export async function probeFrom(vantage: Vantage, address: string, transport: 'u
   }
 }
 
-export interface CollectorRoute {
-  protocol: string
-  peerRouter: string
-  best: boolean
-  asPath: number[]
-  communities: string[]
-  since: string
-}
-
 /** The collector's routes for a prefix, parsed from `birdc show route all`. */
 export async function collectorRoutes(prefix: string = VIP4_PREFIX): Promise<CollectorRoute[]> {
   const result = await runCommand('birdc', ['-s', birdSocket('col'), 'show', 'route', prefix, 'all'])
@@ -467,67 +493,13 @@ export async function collectorRoutes(prefix: string = VIP4_PREFIX): Promise<Col
   return parseBirdRoutes(result.stdout)
 }
 
-export function parseBirdRoutes(text: string): CollectorRoute[] {
-  const routes: CollectorRoute[] = []
-  let current: CollectorRoute | undefined
-  for (const line of text.split('\n')) {
-    const head = /\s(?:unicast|blackhole|unreachable)\s+\[(\S+)\s+([^\]]*?)(?:\s+from\s+\S+)?\]\s+(\*?)/.exec(line)
-    if (head) {
-      current = { protocol: head[1]!, peerRouter: head[1]!.split('_')[0]!, best: head[3] === '*', asPath: [], communities: [], since: head[2]!.trim() }
-      routes.push(current)
-      continue
-    }
-    if (!current) continue
-    const path = /BGP\.as_path:\s*(.*)$/.exec(line)
-    if (path) current.asPath = path[1]!.trim().split(/\s+/).filter(Boolean).map(Number)
-    const community = /BGP\.community:\s*(.*)$/.exec(line)
-    if (community) current.communities = [...community[1]!.matchAll(/\((\d+),\s*(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`)
-  }
-  return routes
-}
-
-export interface CollectorEvent {
-  time: string
-  protocol: string
-  peerRouter: string
-  kind: 'update' | 'withdraw'
-  prefix: string
-  asPath: number[]
-  communities: string[]
-}
-
 /**
  * The collector's update log for the VIP: one 'update' per accepted UPDATE (printed by its
  * import filter, with path and communities) and one 'withdraw' per removed route.
  */
 export async function collectorUpdateLog(): Promise<CollectorEvent[]> {
-  const text = await readFile(join(nodeDir('col'), 'bird.log'), 'utf8').catch(() => '')
+  const text = await readFile(collectorLogPath(), 'utf8').catch(() => '')
   return parseCollectorLog(text).filter((event) => event.prefix === VIP4_PREFIX || event.prefix === VIP6_PREFIX)
-}
-
-export function parseCollectorLog(text: string): CollectorEvent[] {
-  const events: CollectorEvent[] = []
-  for (const line of text.split('\n')) {
-    const time = /^(\S+ \S+)/.exec(line)?.[1] ?? ''
-    const update = /UPDATE (\S+) (\S+) as-path \(path ([\d ]*)\) communities \(clist ?(.*)\)\s*$/.exec(line)
-    if (update) {
-      events.push({
-        time,
-        protocol: update[1]!,
-        peerRouter: update[1]!.split('_')[0]!,
-        kind: 'update',
-        prefix: update[2]!,
-        asPath: update[3]!.trim().split(/\s+/).filter(Boolean).map(Number),
-        communities: [...update[4]!.matchAll(/\((\d+),\s*(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`),
-      })
-      continue
-    }
-    const removed = /\s(\S+?)\.ipv[46] > removed \S* ?(\S+\/\d+)/.exec(line)
-    if (removed) {
-      events.push({ time, protocol: removed[1]!, peerRouter: removed[1]!.split('_')[0]!, kind: 'withdraw', prefix: removed[2]!, asPath: [], communities: [] })
-    }
-  }
-  return events
 }
 
 // --------------------------------------------------------------------- up
@@ -558,6 +530,7 @@ export async function up(): Promise<UpResult> {
     await addRoutesAndVips()
     for (const site of SITES) await startDns(state, site)
     await startBird(state, 'col', renderCollectorBird(nodeDir('col')))
+    await startBgpFeedProcess(state)
     for (const router of ROUTERS) await startBird(state, router.id, renderRouterBird(router, nodeDir(router.id)))
     for (const site of SITES) await startBgp(state, site)
     const convergedAt = await waitForSteadyState(25_000 - (Date.now() - started))
@@ -604,6 +577,13 @@ export async function down(): Promise<string[]> {
       process.kill(state.supervisorPid, 'SIGTERM')
       if (!(await waitGone(state.supervisorPid, 8_000))) process.kill(state.supervisorPid, 'SIGKILL')
       report.push(`stopped link supervisor ${state.supervisorPid}`)
+    }
+  }
+  if (state?.bgpFeedPid !== undefined && (await processExists(state.bgpFeedPid))) {
+    if (((await processCommandLine(state.bgpFeedPid)) ?? '').includes('__bgp-feed')) {
+      process.kill(state.bgpFeedPid, 'SIGTERM')
+      if (!(await waitGone(state.bgpFeedPid, 5_000))) process.kill(state.bgpFeedPid, 'SIGKILL')
+      report.push(`stopped bgp feed ${state.bgpFeedPid}`)
     }
   }
   if (state) {

@@ -72,6 +72,15 @@ export interface Link {
 
 export const COLLECTOR = { id: 'col' as const, namespace: `${NAMESPACE_PREFIX}col`, asn: 65200 }
 
+/**
+ * The lab's BGP feed (lab/bgp-feed): the collector's RIB and updates served as the RIPEstat Data API
+ * and RIS Live serve RIS's, on loopback of the root namespace (it reads BIRD's control socket and log
+ * files, no lab address). `rrc` is the collector's name in those answers, as RIS names its RRCs.
+ */
+export const BGP_FEED = { host: '127.0.0.1', port: 8179, rrc: 'RRCLAB', location: 'anycast lab (lab/topology.ts)' }
+
+
+
 export const SITES: readonly Site[] = [
   {
     id: 's1',
@@ -107,6 +116,12 @@ export const SITES: readonly Site[] = [
     description: 'Knot (nsid) announced by BIRD exporting the loopback /32 and /128',
   },
 ]
+
+/** Route origin authorisations the feed's rpki-validation checks against: every site may originate the VIPs. */
+export const LAB_ROAS: readonly { prefix: string; maxLength: number; asn: number }[] = SITES.flatMap(({ asn }) => [
+  { prefix: '198.51.100.0/24', maxLength: 32, asn },
+  { prefix: '2001:db8:53::/48', maxLength: 128, asn },
+])
 
 export const ROUTERS: readonly Router[] = [
   { id: 'r1', namespace: `${NAMESPACE_PREFIX}r1`, asn: 65101, site: 's1', vantage: 'v1', routerPreference: { r2: 150, r3: 100 } },

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseBirdRoutes, parseCollectorLog } from '../../lab/lab.ts'
+import { birdTimeMs, collectorPeer, parseBirdProtocols, parseBirdRoutes, parseCollectorLog } from '../../lab/collector.ts'
 import { renderCollectorBird, renderRouterBird, renderSiteBird } from '../../lab/render/bird.ts'
 import { renderDns } from '../../lab/render/dns.ts'
 import { healthCheckArgs, renderExabgpConf } from '../../lab/render/exabgp.ts'
@@ -128,10 +128,10 @@ describe('lab config renderers', () => {
 })
 
 describe('collector output parsers', () => {
-  it('parses `birdc show route all`', () => {
+  it('parses `birdc show route in PREFIX all`: every session\'s route with its peer, path, communities and time', () => {
     const routes = parseBirdRoutes(`BIRD 2.0.12 ready.
 Table master4:
-198.51.100.53/32     unicast [r1_v4 2026-11-22 03:16:00] * (100) [AS65001i]
+198.51.100.53/32     unicast [r1_v4 2026-11-22 03:16:00.250] * (100) [AS65001i]
 	via 10.53.41.2 on cr1-col
 	Type: BGP univ
 	BGP.origin: IGP
@@ -143,21 +143,70 @@ Table master4:
 	via 10.53.42.2 on cr2-col
 	BGP.as_path: 65102 65002
 	BGP.community: (65000,2)
+Table master6:
+2001:db8:53::53/128  unicast [r3_v6 2026-11-22 03:16:01] * (100) [AS65003i]
+	BGP.as_path: 65103 65003
+	BGP.next_hop: 2001:db8:ff:43::2 fe80::1
+	BGP.community: (65000,3) (65000,99)
 `)
     expect(routes).toEqual([
-      { protocol: 'r1_v4', peerRouter: 'r1', best: true, asPath: [65101, 65001], communities: ['65000:1'], since: '2026-11-22 03:16:00' },
-      { protocol: 'r2_v4', peerRouter: 'r2', best: false, asPath: [65102, 65002], communities: ['65000:2'], since: '2026-11-22 03:15:59' },
+      {
+        prefix: '198.51.100.53/32',
+        protocol: 'r1_v4',
+        peerRouter: 'r1',
+        peerIp: '10.53.41.2',
+        peerAsn: 65101,
+        best: true,
+        asPath: [65101, 65001],
+        communities: ['65000:1'],
+        origin: 'IGP',
+        nextHop: '10.53.41.2',
+        since: '2026-11-22 03:16:00.250',
+        sinceMs: new Date(2026, 10, 22, 3, 16, 0, 250).getTime(),
+      },
+      expect.objectContaining({ prefix: '198.51.100.53/32', protocol: 'r2_v4', peerIp: '10.53.42.2', peerAsn: 65102, best: false, asPath: [65102, 65002], communities: ['65000:2'], origin: null }),
+      expect.objectContaining({ prefix: '2001:db8:53::53/128', protocol: 'r3_v6', peerIp: '2001:db8:ff:43::2', peerAsn: 65103, nextHop: '2001:db8:ff:43::2', communities: ['65000:3', '65000:99'] }),
     ])
   })
 
-  it('parses the collector update log', () => {
-    const events = parseCollectorLog(`2026-11-22 03:19:27 <INFO> UPDATE r1_v4 198.51.100.53/32 as-path (path 65101 65102 65002) communities (clist (65000,2))
-2026-11-22 03:19:27 <TRACE> r1_v4.ipv4 > added 198.51.100.53/32 0L 6G unicast
+  it('parses the collector update log: announcements from the import filter, withdrawals from `removed`', () => {
+    const events = parseCollectorLog(`2026-11-22 03:19:27.125 <INFO> UPDATE r1_v4 198.51.100.53/32 as-path (path 65101 65102 65002) communities (clist (65000,2))
+2026-11-22 03:19:27.126 <TRACE> r1_v4.ipv4 > added 198.51.100.53/32 0L 6G unicast
 2026-11-22 03:19:31 <TRACE> r2_v4.ipv4 > removed [sole] 198.51.100.53/32 unicast
 `)
     expect(events).toEqual([
-      { time: '2026-11-22 03:19:27', protocol: 'r1_v4', peerRouter: 'r1', kind: 'update', prefix: '198.51.100.53/32', asPath: [65101, 65102, 65002], communities: ['65000:2'] },
-      { time: '2026-11-22 03:19:31', protocol: 'r2_v4', peerRouter: 'r2', kind: 'withdraw', prefix: '198.51.100.53/32', asPath: [], communities: [] },
+      {
+        time: '2026-11-22 03:19:27.125',
+        at: new Date(2026, 10, 22, 3, 19, 27, 125).getTime(),
+        protocol: 'r1_v4',
+        peerRouter: 'r1',
+        kind: 'update',
+        prefix: '198.51.100.53/32',
+        asPath: [65101, 65102, 65002],
+        communities: ['65000:2'],
+      },
+      { time: '2026-11-22 03:19:31', at: new Date(2026, 10, 22, 3, 19, 31).getTime(), protocol: 'r2_v4', peerRouter: 'r2', kind: 'withdraw', prefix: '198.51.100.53/32', asPath: [], communities: [] },
     ])
+  })
+
+  it('parses `birdc show protocols`: only BGP sessions, established or not', () => {
+    const sessions = parseBirdProtocols(`BIRD 2.0.12 ready.
+Name       Proto      Table      State  Since         Info
+device1    Device     ---        up     2026-11-22 05:54:05
+r1_v4      BGP        ---        up     2026-11-22 05:54:06  Established
+r2_v6      BGP        ---        start  2026-11-22 05:54:06  Active        Socket: Connection refused
+`)
+    expect(sessions).toEqual([
+      { protocol: 'r1_v4', peer: collectorPeer('r1_v4'), established: true },
+      { protocol: 'r2_v6', peer: collectorPeer('r2_v6'), established: false },
+    ])
+    expect(collectorPeer('r2_v6')).toEqual({ protocol: 'r2_v6', router: 'r2', family: 'v6', ip: '2001:db8:ff:42::2', asn: 65102 })
+    expect(collectorPeer('kernel_v4')).toBeNull()
+  })
+
+  it('reads BIRD\'s zone-less times as local time, with or without milliseconds', () => {
+    expect(birdTimeMs('2026-11-22 05:54:06')).toBe(new Date(2026, 10, 22, 5, 54, 6).getTime())
+    expect(birdTimeMs('2026-11-22 05:54:06.5')).toBe(new Date(2026, 10, 22, 5, 54, 6, 500).getTime())
+    expect(birdTimeMs('yesterday')).toBeNull()
   })
 })

@@ -83,16 +83,19 @@ export interface LabMonitorConfigOptions {
   /** Merged over the shipped config's (absent) detection and incidents settings. */
   detection?: Record<string, unknown>
   incidents?: Record<string, unknown>
+  /** Keep the shipped `bgp` block (the lab's BGP feed); false: the monitor without BGP. Default true. */
+  bgp?: boolean
 }
 
 /** lab/monitor.config.json with its own store, any free API port, and routes to the receivers. */
 export function labMonitorConfig(options: LabMonitorConfigOptions): Record<string, unknown> {
   const shipped = JSON.parse(readFileSync(LAB_CONFIG, 'utf8')) as Record<string, unknown>
-  const { $schema: _schema, ...config } = shipped
+  const { $schema: _schema, bgp, ...config } = shipped
   const probe = config.probe as Record<string, unknown>
   return {
     ...config,
     $comment: 'Written by test/lab/monitor-harness.ts from lab/monitor.config.json.',
+    ...(options.bgp === false ? {} : { bgp }),
     probe: { ...probe, intervalSeconds: options.intervalSeconds ?? probe.intervalSeconds },
     ...(options.detection ? { detection: options.detection } : {}),
     ...(options.incidents ? { incidents: options.incidents } : {}),

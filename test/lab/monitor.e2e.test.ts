@@ -1,4 +1,5 @@
-// The monitor end to end on the anycast lab (lab/README.md): `anycast-monitor serve` as a child
+// The monitor end to end on the anycast lab (lab/README.md), without BGP (bgp.e2e.test.ts has the
+// same scenarios joined with the lab's BGP feed): `anycast-monitor serve` as a child
 // process on lab/monitor.config.json (its own store in a temp dir, any free API port), alert routes to
 // HTTP receivers on 127.0.0.1 standing in for PagerDuty and Slack. The lab's failure scenarios are
 // played between two cycles, and each one is checked through what an operator sees: the serve log
@@ -95,7 +96,7 @@ describe.skipIf(reason !== undefined)('the monitor on the lab (e2e)', () => {
     dir = mkdtempSync(join(tmpdir(), 'anycast-monitor-e2e-'))
     storePath = join(dir, 'monitor.sqlite')
     receivers = await startAlertReceivers()
-    const config = labMonitorConfig({ storePath, receivers, intervalSeconds: INTERVAL_SECONDS, pagerDutyMinSeverity: 'error' })
+    const config = labMonitorConfig({ storePath, receivers, intervalSeconds: INTERVAL_SECONDS, pagerDutyMinSeverity: 'error', bgp: false })
     serve = await startServe({ dir, config, env: receivers.env })
   }, 330_000)
 
