@@ -34,7 +34,7 @@ export interface EvaluateInput {
   params: { detection: DetectionSettings; incidents: IncidentPolicySettings }
   /** BGP's view of each site's route, when a BGP source was asked. */
   bgp?: BgpSiteStatus
-  /** What the BGP sources showed of each site, for the black-hole and failover findings. */
+  /** What the BGP sources showed of each site, for the black-hole, site-down and failover findings. */
   bgpEvidence?: Readonly<Record<string, BgpSiteEvidence>>
   /** The BGP detectors' findings for the target's prefixes (see core/bgp/join.ts). */
   bgpFindings?: readonly Finding[]

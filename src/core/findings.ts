@@ -26,7 +26,10 @@ export type FindingKind =
   | 'bgp-unexpected-origin'
   | 'bgp-flapping'
   | 'bgp-rpki-invalid'
-  /** A suspected black hole whose site BGP shows withdrawn: traffic is (or should be) failing over. */
+  /**
+   * A site BGP shows withdrawn: a suspected black hole at it (traffic is, or should be, failing over), or
+   * a site whose vantages all moved elsewhere (a clean failover, from the site-down detector).
+   */
   | 'failover'
 
 /** Mapped onto PagerDuty's severities as they are. */

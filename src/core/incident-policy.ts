@@ -12,8 +12,8 @@
 //   finding continues the same incident instead of opening a new one.
 // - Flapping is damped twice. Catchment flapping absorbs the findings it explains: while a flapping
 //   finding or incident covers a vantage (or the whole target), that vantage's shift findings, the
-//   target's site-down findings whose vantages all flap, and (for target-wide flapping) per-vantage
-//   flapping findings count as absent. And an incident that reopens within dampingWindowMinutes of its
+//   target's site-down findings and clean failovers (site-down's, with BGP) whose vantages all flap,
+//   and (for target-wide flapping) per-vantage flapping findings count as absent. And an incident that reopens within dampingWindowMinutes of its
 //   previous resolve is marked flapping and resolves only once its finding has been absent for the
 //   whole damping window (and resolveAfterCycles cycles).
 // - Maintenance mutes triggers and reminders of the incidents a window covers; the incidents are still
@@ -385,6 +385,10 @@ function isDampedByFlapping(finding: Finding, cover: FlappingCover): boolean {
       return wholeTarget && finding.scope.startsWith(VANTAGE_SCOPE_PREFIX)
     case 'site-down':
       return finding.evidence.vantages.length > 0 && finding.evidence.vantages.every(flaps)
+    case 'failover':
+      // The site-down detector's clean failover (confirmed: every vantage moved) is damped like the site-down
+      // finding it stands for; the black-hole detector's (vantages failing, not confirmed) is not, like a black hole.
+      return finding.evidence.details['confirmed'] === true && finding.evidence.vantages.length > 0 && finding.evidence.vantages.every(flaps)
     default:
       return false
   }

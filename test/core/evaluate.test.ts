@@ -16,6 +16,7 @@ import {
   settings,
   TARGET,
   timeout,
+  type SeriesBgp,
 } from '../support/cycles.ts'
 
 const healthy = (count: number) => repeat(count, { par: ok('fra', 12), lon: ok('fra', 14), ber: ok('ber', 20) })
@@ -62,6 +63,53 @@ describe('evaluateCycle', () => {
       'resolve site-down site:fra',
     ])
     expect(pageCycles(run.notifications)).toEqual([5, 7, 11, 11])
+  })
+
+  it('pages a withdrawn site whose vantages all moved as a clean failover, held while BGP cannot tell, resolved once the site is back', () => {
+    const home = (count: number) => repeat(count, { par: ok('fra', 12), ber: ok('ams', 20) })
+    const failover = (count: number) => repeat(count, { par: ok('ams', 31), ber: ok('ams', 20) })
+    const cannotTell: SeriesBgp = {
+      bgp: { fra: 'unknown', ams: 'unknown' },
+      unchecked: [{ kind: 'failover', scope: 'site:fra', reason: 'BGP cannot tell: ripestat unavailable: HTTP 500' }],
+    }
+    const bgpAt = (index: number): SeriesBgp =>
+      index >= 4 && index < 10 ? { bgp: { fra: 'withdrawn', ams: 'announced' } } : index >= 10 && index < 14 ? cannotTell : { bgp: { fra: 'announced', ams: 'announced' } }
+    const run = evaluateSeries(sequence(home(4), failover(6), home(8)), { bgpAt })
+    expect(pages(run.notifications)).toEqual([
+      'trigger failover site:fra',
+      'trigger catchment-shift vantage:par',
+      'resolve catchment-shift vantage:par',
+      'resolve failover site:fra',
+    ])
+    expect(pageCycles(run.notifications)).toEqual([5, 7, 11, 15])
+    expect(run.notifications[0]?.incident.lastFinding).toMatchObject({
+      severity: 'warning',
+      summary: 'fra is withdrawn from BGP and its vantages moved: par to ams: clean failover',
+      evidence: { details: { bgp: 'withdrawn', confirmed: true, movedVantages: ['par'] } },
+    })
+  })
+
+  it("makes one failover finding, the black hole's, for a withdrawn site when one former vantage moved and another fails", () => {
+    const parMovedLonFails = repeat(2, { par: ok('ams', 31), lon: timeout(), ber: ok('ber', 20) })
+    const run = evaluateSeries(sequence(healthy(3), parMovedLonFails), { bgp: { fra: 'withdrawn', ber: 'announced', ams: 'announced' } })
+    for (const result of run.results.slice(3)) {
+      const aboutFra = result.findings.filter((finding) => finding.scope === 'site:fra')
+      expect(aboutFra.map((finding) => [finding.kind, finding.evidence.details['confirmed']])).toEqual([['failover', false]])
+    }
+    expect(pages(run.notifications)).toEqual(['trigger failover site:fra'])
+  })
+
+  it('turns a site coming and going in BGP into one flapping incident, its clean failovers absorbed like site-down findings', () => {
+    const fraUp = (index: number) => index % 2 === 0
+    const history = series(20, (index) => {
+      const fraSide = fraUp(index) ? 'fra' : 'ams'
+      return { par: ok(fraSide), lon: ok(fraSide), ber: ok('ber') }
+    })
+    const run = evaluateSeries(history, { bgpAt: (index) => ({ bgp: { fra: fraUp(index) ? 'announced' : 'withdrawn', ber: 'announced' } }) })
+    const kindsFound = new Set(run.results.flatMap((result) => result.findings.map((finding) => finding.kind)))
+    // fra, withdrawn on odd cycles, fails over cleanly; ams, the other side, is merely left on even ones.
+    expect([...kindsFound].sort()).toEqual(['catchment-flapping', 'failover', 'site-down'])
+    expect(pages(run.notifications)).toEqual(['trigger catchment-flapping target'])
   })
 
   it('reports a catchment shift confirmed after 3 cycles with RTT before and after, and no black hole', () => {

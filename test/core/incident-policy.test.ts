@@ -19,6 +19,7 @@ interface FindingFields {
   summary?: string
   sites?: string[]
   vantages?: string[]
+  details?: Finding['evidence']['details']
 }
 
 /** A finding made in cycle `index`; a black hole at fra seen by par unless told otherwise. */
@@ -30,7 +31,7 @@ function finding(index: number, fields: FindingFields = {}): Finding {
     severity: fields.severity ?? 'critical',
     summary: fields.summary ?? 'suspected black hole at fra',
     at: at(index),
-    evidence: { sites: fields.sites ?? ['fra'], vantages: fields.vantages ?? ['par'], latest: [], details: {} },
+    evidence: { sites: fields.sites ?? ['fra'], vantages: fields.vantages ?? ['par'], latest: [], details: fields.details ?? {} },
   }
 }
 
@@ -246,6 +247,17 @@ describe('incident policy: flapping', () => {
       finding(index, { kind: 'black-hole', scope: 'site:ber', vantages: ['sin'] }),
     ])
     expect(pages(run.notifications)).toEqual(['trigger black-hole site:ber', 'trigger catchment-flapping target'])
+  })
+})
+
+describe('incident policy: flapping and failovers', () => {
+  it("absorbs site-down's clean failover like a site-down finding, but not the black hole's failover of failing vantages", () => {
+    const run = runPolicy(6, (index) => [
+      finding(index, { kind: 'catchment-flapping', scope: 'target', severity: 'warning', sites: ['fra', 'ams'], vantages: ['par', 'lon'] }),
+      finding(index, { kind: 'failover', scope: 'site:fra', severity: 'warning', vantages: ['par', 'lon'], details: { confirmed: true } }),
+      finding(index, { kind: 'failover', scope: 'site:ber', severity: 'warning', vantages: ['sin'], details: { confirmed: false } }),
+    ])
+    expect(pages(run.notifications)).toEqual(['trigger catchment-flapping target', 'trigger failover site:ber'])
   })
 })
 

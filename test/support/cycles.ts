@@ -7,6 +7,7 @@ import {
   EvaluationSettingsSchema,
   evaluateCycle,
   requiredHistoryCycles,
+  type EvaluateInput,
   type EvaluateResult,
   type EvaluationSettings,
 } from '../../src/core/evaluate.ts'
@@ -161,13 +162,17 @@ export interface SeriesRun {
   storedState: string
 }
 
+/** What the BGP check gives one cycle's evaluation. */
+export type SeriesBgp = Pick<EvaluateInput, 'bgp' | 'bgpEvidence' | 'bgpFindings' | 'unchecked'>
+
 /**
  * Evaluates the cycles one by one, as the scheduler would: each evaluation sees the history up to its
  * cycle, `now` is the cycle's start, and the state goes through JSON between cycles like the store's.
+ * BGP's view is `bgp` in every cycle, or `bgpAt(index)` per cycle.
  */
 export function evaluateSeries(
   history: readonly CycleRecord[],
-  options: { settings?: EvaluationSettings; bgp?: BgpSiteStatus; storedState?: string } = {},
+  options: { settings?: EvaluationSettings; bgp?: BgpSiteStatus; bgpAt?: (index: number) => SeriesBgp; storedState?: string } = {},
 ): SeriesRun {
   const params = options.settings ?? settings()
   const keep = requiredHistoryCycles(params.detection)
@@ -176,7 +181,8 @@ export function evaluateSeries(
   history.forEach((record, index) => {
     const window = history.slice(Math.max(0, index + 1 - keep), index + 1)
     const policyState: unknown = JSON.parse(storedState)
-    const result = evaluateCycle({ target: TARGET, history: window, policyState, now: record.startedAt, params, bgp: options.bgp })
+    const bgp = options.bgpAt?.(index) ?? { bgp: options.bgp }
+    const result = evaluateCycle({ target: TARGET, history: window, policyState, now: record.startedAt, params, ...bgp })
     storedState = JSON.stringify(result.state)
     results.push(result)
   })

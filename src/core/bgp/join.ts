@@ -2,7 +2,7 @@
 // prefixes it makes:
 // - each site's route status for the black-hole detector, from fresh results only: a site that no
 //   fresh result speaks for is left out, so the black hole says "BGP not checked";
-// - the evidence the black-hole and failover findings carry: which sources said what, the paths (and
+// - the evidence the black-hole, site-down and failover findings carry: which sources said what, the paths (and
 //   the community or upstream) that name the site, how many peers route to it, and for a withdrawn site
 //   where its peers route now and when its route was last seen;
 // - the BGP detectors' findings;

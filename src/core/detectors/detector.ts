@@ -10,7 +10,7 @@ export type BgpRouteStatus = 'announced' | 'withdrawn' | 'unknown'
 /** Per site id, whether BGP sources still see the site's route. Sites left out were not checked. */
 export type BgpSiteStatus = Readonly<Record<string, BgpRouteStatus>>
 
-/** What BGP shows of one site, ready to join a finding: the black hole and the failover carry it. */
+/** What BGP shows of one site, ready to join a finding: the black hole, the site down and the failover carry it. */
 export interface BgpSiteEvidence {
   /** A few stable words for the finding's summary, e.g. 'named by community 64500:3' (counts and paths are in details). */
   text: string

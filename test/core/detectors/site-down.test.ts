@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { siteDown } from '../../../src/core/detectors/site-down.ts'
-import { cycle, ok, repeat, runDetector, sequence, timeout } from '../../support/cycles.ts'
+import type { BgpSiteEvidence, BgpSiteStatus } from '../../../src/core/detectors/index.ts'
+import type { CycleRecord } from '../../../src/core/findings.ts'
+import { at, catchmentCycles, cycle, ok, repeat, runDetector, sequence, TARGET, timeout } from '../../support/cycles.ts'
 
 const healthy = repeat(3, { par: ok('fra'), lon: ok('fra'), ber: ok('ber') })
+const fraLeft = sequence(healthy, [cycle(0, { par: ok('ams'), lon: ok('lon'), ber: ok('ber') })])
+const withdrawal: BgpSiteEvidence = { text: 'no peer routes to it', details: { bgpPeersSeeing: 0, bgpCatchment: ['ams: 2 peers'] } }
+const announcement: BgpSiteEvidence = { text: 'named by community 64500:1', details: { bgpPeersSeeing: 2, bgpCommunity: '64500:1' } }
+
+function detect(history: readonly CycleRecord[], bgp: BgpSiteStatus, bgpEvidence: Record<string, BgpSiteEvidence> = {}) {
+  return siteDown.detect({ target: TARGET, cycles: catchmentCycles(history), bgp, bgpEvidence }, siteDown.params.parse({}))
+}
 
 describe('site-down detector', () => {
   it('reports a site whose vantages all moved away, and where they went', () => {
@@ -30,6 +39,44 @@ describe('site-down detector', () => {
 
   it('leaves a site whose vantages all fail to the black-hole and outage detectors', () => {
     expect(runDetector(siteDown, sequence(healthy, [cycle(0, { par: timeout(), lon: timeout(), ber: ok('ber') })]))).toEqual([])
+  })
+
+  it('calls a site BGP shows withdrawn whose vantages all moved a clean failover, with the withdrawal in summary and details', () => {
+    const findings = detect(fraLeft, { fra: 'withdrawn', ber: 'announced' }, { fra: withdrawal })
+    expect(findings).toHaveLength(1)
+    expect(findings[0]).toMatchObject({
+      kind: 'failover',
+      scope: 'site:fra',
+      severity: 'warning',
+      summary: 'fra is withdrawn from BGP (no peer routes to it) and its vantages moved: lon and par to ams and lon: clean failover',
+      evidence: { sites: ['fra', 'ams', 'lon'], vantages: ['lon', 'par'] },
+    })
+    expect(findings[0]?.evidence.details).toEqual({
+      movedVantages: ['lon', 'par'],
+      failingVantages: [],
+      movedToSites: ['ams', 'lon'],
+      lastServedAt: at(2),
+      bgp: 'withdrawn',
+      confirmed: true,
+      bgpPeersSeeing: 0,
+      bgpCatchment: ['ams: 2 peers'],
+    })
+  })
+
+  it("leaves a withdrawn site with a failing former vantage to the black-hole detector's failover finding", () => {
+    const history = sequence(healthy, [cycle(0, { par: ok('ams'), lon: timeout(), ber: ok('ber') })])
+    expect(detect(history, { fra: 'withdrawn' }, { fra: withdrawal })).toEqual([])
+  })
+
+  it('stays a site-down finding when BGP shows the route announced or cannot tell, carrying the BGP status and evidence', () => {
+    const [announced] = detect(fraLeft, { fra: 'announced' }, { fra: announcement })
+    expect(announced).toMatchObject({ kind: 'site-down', severity: 'error' })
+    expect(announced?.evidence.details).toMatchObject({ bgp: 'announced', bgpPeersSeeing: 2, bgpCommunity: '64500:1', movedVantages: ['lon', 'par'] })
+    const [unknown] = detect(fraLeft, { fra: 'unknown' }, { fra: { text: 'no route names any site', details: { bgpPeersSeeing: 0 } } })
+    expect(unknown).toMatchObject({ kind: 'site-down', evidence: { details: { bgp: 'unknown', bgpPeersSeeing: 0 } } })
+    const [notChecked] = detect(fraLeft, {})
+    expect(notChecked?.kind).toBe('site-down')
+    expect(notChecked?.evidence.details).not.toHaveProperty('bgp')
   })
 
   it('forgets a site that served nobody within lookbackCycles', () => {
