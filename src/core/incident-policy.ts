@@ -13,9 +13,9 @@
 // - Flapping is damped twice. Catchment flapping absorbs the findings it explains: while a flapping
 //   finding or incident covers a vantage (or the whole target), that vantage's shift findings, the
 //   target's site-down findings and clean failovers (site-down's, with BGP) whose vantages all flap,
-//   and (for target-wide flapping) per-vantage flapping findings count as absent. And an incident that reopens within dampingWindowMinutes of its
-//   previous resolve is marked flapping and resolves only once its finding has been absent for the
-//   whole damping window (and resolveAfterCycles cycles).
+//   and (for target-wide flapping) per-vantage flapping findings count as absent. And an incident that
+//   reopens within dampingWindowMinutes of its previous resolve is marked flapping and resolves only
+//   once its finding has been absent for the whole damping window (and resolveAfterCycles cycles).
 // - Maintenance mutes triggers and reminders of the incidents a window covers; the incidents are still
 //   opened and resolved. One opened during maintenance is announced when the window ends, if it is
 //   still open; one that resolves before then was never announced and gets no resolve either. A resolve
