@@ -23,7 +23,7 @@ const MAX_LISTED_PEERS = 20
 
 export const BgpFlappingParamsSchema = z
   .strictObject({
-    windowMinutes: z.number().int().min(5).max(2_880).default(60).describe('Minutes, ending at the evaluation, in which withdrawals and site moves are counted.'),
+    windowMinutes: z.number().int().min(1).max(2_880).default(60).describe('Minutes, ending at the evaluation, in which withdrawals and site moves are counted (a flap resolves this long after it stopped).'),
     minWithdrawalsPerPeer: z
       .number()
       .int()
@@ -99,8 +99,8 @@ function detectBgpFlapping(input: BgpDetectorInput, params: BgpFlappingParams): 
       scope: prefixScope(input.prefix),
       severity: 'warning',
       summary:
-        `${input.prefix} flaps: ${flapping.length} peers withdrew it or moved it off a site ${params.minWithdrawalsPerPeer} or more times ` +
-        `in the last ${params.windowMinutes} minutes (${withdrawals} withdrawals, ${siteMoves} site moves, ${announcements} announcements)`,
+        `${input.prefix} flaps: ${counted(flapping.length, 'peer')} withdrew it or moved it off a site ${params.minWithdrawalsPerPeer} or more times ` +
+        `in the last ${counted(params.windowMinutes, 'minute')} (${counted(withdrawals, 'withdrawal')}, ${counted(siteMoves, 'site move')}, ${counted(announcements, 'announcement')})`,
       sites: uniqueSorted(flapping.flatMap((peer) => peer.sites)),
       details: {
         flappingPeers: flapping.length,
@@ -113,6 +113,10 @@ function detectBgpFlapping(input: BgpDetectorInput, params: BgpFlappingParams): 
       },
     }),
   ]
+}
+
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 export const bgpFlapping = {
