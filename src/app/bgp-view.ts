@@ -2,27 +2,17 @@
 // answered, the peers seeing the prefix with their path, origin, communities and the site each one
 // routes to (the BGP catchment), each site's announced / withdrawn / unknown status, and what the BGP
 // detectors make of this one result (no history: the baseline-based checks cannot fire here).
-import { bgpCatchment, bgpSiteStatus, type AttributionEvidence, type SiteAttributionRule } from '../core/bgp/attribution.ts'
 import { runBgpDetectors, type BgpDetection, type BgpDetectionSettings } from '../core/bgp/detectors/index.ts'
-import {
-  originsOf,
-  upstreamOf,
-  type BgpDumpVisibility,
-  type BgpGap,
-  type BgpSnapshot,
-  type BgpSourceResult,
-  type BgpTotals,
-  type RpkiCheck,
-} from '../core/bgp/model.ts'
-import type { BgpSiteStatus } from '../core/detectors/index.ts'
+import type { BgpSourceResult } from '../core/bgp/model.ts'
+import { summariseSourceResult, type BgpSourceSummary, type BgpViewEntry } from '../core/bgp/source-view.ts'
 import type { BgpSource } from '../ports/bgp-source.ts'
 
-export interface BgpViewPrefix {
+export type { BgpPeerView } from '../core/bgp/source-view.ts'
+
+export interface BgpViewPrefix extends BgpViewEntry {
   /** The target the prefix is configured for; null for a prefix asked about that no target lists. */
   target: string | null
-  prefix: string
   expectedOriginAsns: number[]
-  rules: SiteAttributionRule[]
 }
 
 export interface BgpViewDeps {
@@ -31,38 +21,8 @@ export interface BgpViewDeps {
   detection: BgpDetectionSettings
 }
 
-export interface BgpPeerView {
-  collector: string
-  peerIp: string
-  peerAsn: number | null
-  asPath: string
-  originAsn: number | null
-  upstreamAsn: number | null
-  communities: string[]
-  largeCommunities: string[]
-  site: string | null
-  siteMatchedBy: AttributionEvidence | null
-  changedAt: string | null
-}
-
-export interface BgpSourceView {
-  source: string
-  result: BgpSourceResult['kind']
-  /** Why the source is stale or unavailable; null for a fresh snapshot. */
-  reason: string | null
-  fetchedAt: string | null
-  dataAt: string | null
-  collectors: string[]
-  totals: BgpTotals | null
-  dumpVisibility: (Omit<BgpDumpVisibility, 'at'> & { at: string | null }) | null
-  origins: { originAsn: number | null; peers: number; expected: boolean }[]
-  sites: BgpSiteStatus
-  /** Peers per site they route to ('unattributed' for routes naming no site). */
-  catchment: Record<string, number>
-  peers: BgpPeerView[]
-  rpki: RpkiCheck[] | null
-  updates: { from: string; until: string; announcements: number; withdrawals: number } | null
-  gaps: BgpGap[]
+/** The source's summary with what the BGP detectors make of this one result. */
+export interface BgpSourceView extends BgpSourceSummary {
   detection: BgpDetection
 }
 
@@ -77,8 +37,6 @@ export interface BgpView {
   generatedAt: string
   prefixes: BgpPrefixView[]
 }
-
-const UNATTRIBUTED = 'unattributed'
 
 /** Asks every source about every prefix at once (each source bounds its own concurrency). */
 export async function buildBgpView(deps: BgpViewDeps, prefixes: readonly BgpViewPrefix[], signal: AbortSignal): Promise<BgpView> {
@@ -102,7 +60,6 @@ async function askSource(deps: BgpViewDeps, source: BgpSource, entry: BgpViewPre
 }
 
 export function sourceView(result: BgpSourceResult, entry: BgpViewPrefix, deps: Pick<BgpViewDeps, 'nowMs' | 'detection'>): BgpSourceView {
-  const snapshot = result.kind === 'unavailable' ? null : result.snapshot
   const detectorInput = {
     target: entry.target ?? '',
     prefix: entry.prefix,
@@ -111,58 +68,7 @@ export function sourceView(result: BgpSourceResult, entry: BgpViewPrefix, deps: 
     expectedOriginAsns: entry.expectedOriginAsns,
     sites: entry.rules,
   }
-  const detection = runBgpDetectors(detectorInput, deps.detection)
-  return {
-    source: result.kind === 'snapshot' ? result.snapshot.source : result.source,
-    result: result.kind,
-    reason: result.kind === 'snapshot' ? null : result.reason,
-    fetchedAt: snapshot === null ? null : isoTime(snapshot.fetchedAt),
-    dataAt: snapshot === null ? null : isoTime(snapshot.dataAt),
-    collectors: snapshot?.collectors ?? [],
-    totals: snapshot?.totals ?? null,
-    dumpVisibility: snapshot?.dumpVisibility ? { ...snapshot.dumpVisibility, at: isoOrNull(snapshot.dumpVisibility.at) } : null,
-    origins: snapshot === null ? [] : originsOf(snapshot.routes).map((origin) => ({ ...origin, expected: isExpected(entry, origin.originAsn) })),
-    sites: bgpSiteStatus(result, entry.rules),
-    ...peersAndCatchment(snapshot, entry.rules),
-    rpki: snapshot?.rpki ?? null,
-    updates: snapshot?.updates ? updatesSummary(snapshot.updates) : null,
-    gaps: snapshot?.gaps ?? [],
-    detection,
-  }
-}
-
-function peersAndCatchment(snapshot: BgpSnapshot | null, rules: readonly SiteAttributionRule[]): Pick<BgpSourceView, 'peers' | 'catchment'> {
-  if (snapshot === null) return { peers: [], catchment: {} }
-  const attributed = bgpCatchment(snapshot, rules)
-  const catchment: Record<string, number> = {}
-  for (const { siteId } of attributed) catchment[siteId ?? UNATTRIBUTED] = (catchment[siteId ?? UNATTRIBUTED] ?? 0) + 1
-  const peers = attributed.map(({ route, siteId, matchedBy }) => ({
-    collector: route.collector,
-    peerIp: route.peerIp,
-    peerAsn: route.peerAsn,
-    asPath: route.asPath.join(' '),
-    originAsn: route.originAsn,
-    upstreamAsn: upstreamOf(route.asPath),
-    communities: route.communities,
-    largeCommunities: route.largeCommunities,
-    site: siteId,
-    siteMatchedBy: matchedBy,
-    changedAt: isoOrNull(route.changedAt),
-  }))
-  return { peers, catchment }
-}
-
-function updatesSummary(updates: NonNullable<BgpSnapshot['updates']>): NonNullable<BgpSourceView['updates']> {
-  return {
-    from: isoTime(updates.from),
-    until: isoTime(updates.until),
-    announcements: updates.events.filter((event) => event.type === 'announce').length,
-    withdrawals: updates.events.filter((event) => event.type === 'withdraw').length,
-  }
-}
-
-function isExpected(entry: BgpViewPrefix, originAsn: number | null): boolean {
-  return originAsn !== null && entry.expectedOriginAsns.includes(originAsn)
+  return { ...summariseSourceResult(result, entry), detection: runBgpDetectors(detectorInput, deps.detection) }
 }
 
 /** Every result of the view was stale or unavailable. */
@@ -197,8 +103,4 @@ function sourceLines(source: BgpSourceView): string[] {
 
 function isoTime(ms: number): string {
   return new Date(ms).toISOString()
-}
-
-function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : isoTime(ms)
 }
