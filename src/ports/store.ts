@@ -1,3 +1,4 @@
+import type { StoredBgpView } from '../core/bgp/source-view.ts'
 import type { CycleRecord, Incident, Notification } from '../core/findings.ts'
 import type { Observation } from '../core/model.ts'
 
@@ -135,6 +136,14 @@ export interface MonitorStore {
   recordDelivery(id: string, result: DeliveryResult): Promise<void>
   /** Outbox items in the order they were enqueued, at most `limit`. */
   outbox(query: { status?: DeliveryStatus; limit?: number }): Promise<OutboxItem[]>
+
+  /**
+   * Keeps the target's latest BGP view (one per target, as a JSON document): it replaces the stored one
+   * unless that one was checked later (an older cycle finishing late changes nothing).
+   */
+  saveBgpView(target: string, view: StoredBgpView): Promise<void>
+  /** The target's latest saved BGP view, as a JSON round trip gives it back; null when none was saved. */
+  bgpView(target: string): Promise<StoredBgpView | null>
 
   prune(now: number, retention: RetentionSettings): Promise<void>
   close(): Promise<void>

@@ -1,6 +1,8 @@
 // What every MonitorStore promises: idempotent writes, ordered reads, rollups within a stated tolerance,
-// a compare-and-set on policy state with its outbox, leases that two senders cannot share, and retention.
+// a compare-and-set on policy state with its outbox, leases that two senders cannot share, the latest
+// BGP view per target, and retention.
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { StoredBgpView } from '../../src/core/bgp/source-view.ts'
 import type { CycleRecord, Notification } from '../../src/core/findings.ts'
 import type { Observation } from '../../src/core/model.ts'
 import type { MonitorStore, RetentionSettings, Rollup } from '../../src/ports/store.ts'
@@ -73,6 +75,26 @@ function expectWithinTolerance(actual: number | null, exact: number): void {
 
 function outboxOf(n: Notification, ...routes: string[]) {
   return routes.map((route) => ({ route, notification: n }))
+}
+
+/** A stored BGP view with one fresh source seeing `peers` peers (no peer listed), and one unavailable. */
+function bgpView(checkedAt: number, peers: number): StoredBgpView {
+  const common = { collectors: [], totals: null, dumpVisibility: null, origins: [], sites: {}, catchment: {}, peers: [], peersLeftOut: 0, rpki: null, updates: null, gaps: [] }
+  return {
+    checkedAt,
+    prefixes: [{
+      prefix: '193.0.14.0/23',
+      expectedOriginAsns: [25152],
+      sources: [
+        {
+          ...common, source: 'ripestat', result: 'snapshot', reason: null, fetchedAt: new Date(checkedAt).toISOString(), dataAt: new Date(checkedAt - MINUTE_MS).toISOString(),
+          collectors: ['rrc00'], totals: { peersSeeing: peers, peersTotal: null, byCollector: [{ collector: 'rrc00', peersSeeing: peers, peersTotal: null }] },
+          origins: [{ originAsn: 25152, peers, expected: true }], sites: { ams1: 'announced' }, catchment: { ams1: peers }, peersLeftOut: peers,
+        },
+        { ...common, source: 'lg', result: 'unavailable', reason: 'HTTP 500: <b>\u0000</b>', fetchedAt: null, dataAt: null },
+      ],
+    }],
+  }
 }
 
 const KEEP_ALL: RetentionSettings = { observationsDays: 10_000, hourlyRollupsDays: 10_000, dailyRollupsDays: 10_000 }
@@ -290,6 +312,33 @@ export function storeContract(make: () => Promise<MonitorStore>): void {
       expect(await store.incidents({ status: 'resolved' })).toEqual([first])
       expect((await store.incidents({ target: 'k-root', status: 'open' })).map((i) => i.openedAt)).toEqual([T0 + DAY_MS])
       expect(await store.incidents({ limit: 1 })).toHaveLength(1)
+    })
+  })
+
+  describe('BGP views', () => {
+    it('has no BGP view before the first save, and returns what was saved, per target', async () => {
+      expect(await store.bgpView('k-root')).toBeNull()
+      await store.saveBgpView('k-root', bgpView(T0, 12))
+      await store.saveBgpView('b-root', bgpView(T0, 3))
+      expect(await store.bgpView('k-root')).toEqual(bgpView(T0, 12))
+      expect(await store.bgpView('b-root')).toEqual(bgpView(T0, 3))
+      expect(await store.bgpView('other')).toBeNull()
+    })
+
+    it('keeps the latest check only: a later save replaces the view, an earlier one changes nothing', async () => {
+      await store.saveBgpView('k-root', bgpView(T0, 12))
+      await store.saveBgpView('k-root', bgpView(T0 + MINUTE_MS, 11))
+      expect(await store.bgpView('k-root')).toEqual(bgpView(T0 + MINUTE_MS, 11))
+      await store.saveBgpView('k-root', bgpView(T0, 12))
+      expect(await store.bgpView('k-root')).toEqual(bgpView(T0 + MINUTE_MS, 11))
+      await store.saveBgpView('k-root', bgpView(T0 + MINUTE_MS, 10))
+      expect(await store.bgpView('k-root')).toEqual(bgpView(T0 + MINUTE_MS, 10))
+    })
+
+    it('keeps BGP views through a prune', async () => {
+      await store.saveBgpView('k-root', bgpView(T0, 12))
+      await store.prune(T0 + 400 * DAY_MS, { observationsDays: 1, hourlyRollupsDays: 1, dailyRollupsDays: 1 })
+      expect(await store.bgpView('k-root')).toEqual(bgpView(T0, 12))
     })
   })
 

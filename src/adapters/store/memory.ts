@@ -1,5 +1,6 @@
 // The reference store: plain Maps, exact percentiles, the same semantics as the SQLite store (documents
 // go through a JSON round trip as they would through a database). Backs the core and app tests.
+import type { StoredBgpView } from '../../core/bgp/source-view.ts'
 import type { CycleRecord, Incident, Notification } from '../../core/findings.ts'
 import type { Observation } from '../../core/model.ts'
 import type {
@@ -34,13 +35,14 @@ interface MemoryState {
   policy: Map<string, { version: number; stateJson: string }>
   incidents: Map<string, string>
   outbox: Map<string, OutboxItem>
+  bgpViews: Map<string, { checkedAt: number; json: string }>
   closed: boolean
 }
 
 export function createMemoryStore(): MonitorStore {
   const state: MemoryState = {
     cycles: new Map(), cycleIds: new Set(), buckets: new Map(), catchment: new Map(), changes: [],
-    policy: new Map(), incidents: new Map(), outbox: new Map(), closed: false,
+    policy: new Map(), incidents: new Map(), outbox: new Map(), bgpViews: new Map(), closed: false,
   }
   const run = <T>(operation: () => T): Promise<T> =>
     Promise.resolve().then(() => {
@@ -65,6 +67,11 @@ export function createMemoryStore(): MonitorStore {
     claimDueDeliveries: (now, limit, leaseMs) => run(() => claimDue(state, now, limit, leaseMs)),
     recordDelivery: (id, result) => run(() => recordDelivery(state, id, result)),
     outbox: (q) => run(() => limited([...state.outbox.values()].filter((item) => !q.status || item.status === q.status), q.limit).map(copy)),
+    saveBgpView: (target, view) => run(() => saveBgpView(state, target, view)),
+    bgpView: (target) => run(() => {
+      const stored = state.bgpViews.get(target)
+      return stored ? (JSON.parse(stored.json) as StoredBgpView) : null
+    }),
     prune: (now, retention) => run(() => prune(state, now, retention)),
     close: () => run(() => void (state.closed = true)),
   }
@@ -228,6 +235,14 @@ function recordDelivery(state: MemoryState, id: string, result: DeliveryResult):
     item.nextAttemptAt = result.nextAttemptAt
     item.lastError = result.error
   }
+}
+
+// ---- BGP views
+
+function saveBgpView(state: MemoryState, target: string, view: StoredBgpView): void {
+  const stored = state.bgpViews.get(target)
+  if (stored && stored.checkedAt > view.checkedAt) return
+  state.bgpViews.set(target, { checkedAt: view.checkedAt, json: JSON.stringify(view) })
 }
 
 // ---- retention

@@ -95,6 +95,12 @@ export const RECORD_FAILED = `UPDATE outbox SET status = 'failed', last_error = 
   WHERE id = ? AND status = 'pending'`
 export const SELECT_OUTBOX = `SELECT ${OUTBOX_ITEM_COLUMNS} FROM outbox WHERE (? IS NULL OR status = ?) ORDER BY seq LIMIT ?`
 
+/** Keeps the later check: a save older than the stored view changes nothing. */
+export const UPSERT_BGP_VIEW = `INSERT INTO bgp_views (target, checked_at, view) VALUES (?, ?, ?)
+  ON CONFLICT (target) DO UPDATE SET checked_at = excluded.checked_at, view = excluded.view
+  WHERE excluded.checked_at >= bgp_views.checked_at`
+export const SELECT_BGP_VIEW = 'SELECT view FROM bgp_views WHERE target = ?'
+
 /** Old cycles go in chunks, each with its observations, so no prune holds the write lock for long. */
 export const SELECT_OLD_CYCLE_IDS = 'SELECT id FROM cycles WHERE started_at < ? ORDER BY started_at LIMIT ?'
 export const DELETE_OBSERVATIONS_OF_CYCLES = 'DELETE FROM observations WHERE cycle_ref IN (SELECT value FROM json_each(?))'

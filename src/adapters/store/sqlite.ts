@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file (WAL), schema from migrations/ (shared with D1). Every write is one
 // transaction and idempotent, so a restart loses nothing and repeats nothing.
 import Database from 'better-sqlite3'
+import type { StoredBgpView } from '../../core/bgp/source-view.ts'
 import type { CycleRecord, Incident, Notification } from '../../core/findings.ts'
 import type { Clock } from '../../ports/clock.ts'
 import type {
@@ -79,6 +80,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     recordDelivery: (id, result) => run('recordDelivery', () => recordDeliveryIn(st, id, result)),
     outbox: (q) => run('outbox', () =>
       (st.selectOutbox.all(q.status ?? null, q.status ?? null, q.limit ?? NO_LIMIT) as OutboxRow[]).map(outboxItemFromRow)),
+    saveBgpView: (target, view) => run('saveBgpView', () => void st.upsertBgpView.run(target, view.checkedAt, JSON.stringify(view))),
+    bgpView: (target) => run('bgpView', () => {
+      const json = st.selectBgpView.get(target) as string | undefined
+      return json === undefined ? null : (JSON.parse(json) as StoredBgpView)
+    }),
     prune: (now, retention) => run('prune', () => pruneIn(db, st, now, retention)),
     close: () => run('close', () => void db.close()),
   }
@@ -136,6 +142,8 @@ function prepareStatements(db: Db) {
     recordRetry: db.prepare(sql.RECORD_RETRY),
     recordFailed: db.prepare(sql.RECORD_FAILED),
     selectOutbox: db.prepare(sql.SELECT_OUTBOX),
+    upsertBgpView: db.prepare(sql.UPSERT_BGP_VIEW),
+    selectBgpView: db.prepare(sql.SELECT_BGP_VIEW).pluck(),
     selectOldCycleIds: db.prepare(sql.SELECT_OLD_CYCLE_IDS).pluck(),
     deleteObservationsOfCycles: db.prepare(sql.DELETE_OBSERVATIONS_OF_CYCLES),
     deleteCycles: db.prepare(sql.DELETE_CYCLES),

@@ -67,6 +67,20 @@ describe('sqlite store on a file', () => {
     await second.close()
   })
 
+  it('upgrades a database of the first schema on open, keeping its rows', async () => {
+    const path = newFile()
+    const old = new Database(path)
+    applyMigrations(migrationTargetOf(old), loadMigrations().slice(0, 1), () => T0)
+    old.prepare('INSERT INTO cycles (cycle_id, target, started_at, missing_vantages) VALUES (?, ?, ?, ?)').run(`k-root@${T0}`, 'k-root', T0, '[]')
+    old.close()
+    const upgraded = createSqliteStore({ path })
+    expect(appliedMigrations(path).map((m) => m.name)).toEqual(loadMigrations().map((m) => m.name))
+    expect(await upgraded.recentCycles('k-root', 10)).toEqual([cycle(T0)])
+    await upgraded.saveBgpView('k-root', { checkedAt: T0, prefixes: [] })
+    expect(await upgraded.bgpView('k-root')).toEqual({ checkedAt: T0, prefixes: [] })
+    await upgraded.close()
+  })
+
   it('lets only one of two store instances on the same file win a save for the same version', async () => {
     const path = newFile()
     const a = createSqliteStore({ path })
