@@ -2,6 +2,8 @@
 // within the cycle's deadline (a source that fails or answers late counts as 'unavailable': the cycle
 // never fails for BGP), each source's recent results per prefix are kept, and each target's prefixes
 // are joined into site statuses, evidence, BGP findings and what could not be checked (core/bgp/join.ts).
+// Each source's latest result per prefix is also what the status page shows: bgpViewOf makes a
+// target's stored view of it.
 //
 // The history lives in memory only: a restart resets the visibility detector's baseline, which then
 // rebuilds over the next baselineResults cycles (until then a loss is judged against fewer results).
@@ -9,6 +11,7 @@ import { attributionRulesFor, type BgpSettings, type BgpTargetRef } from '../cor
 import { appendBgpResult } from '../core/bgp/history.ts'
 import { bgpNotChecked, joinBgp, type BgpJoin, type BgpSourceHistory } from '../core/bgp/join.ts'
 import type { BgpSourceResult } from '../core/bgp/model.ts'
+import { storedBgpView, type StoredBgpView } from '../core/bgp/source-view.ts'
 import type { BgpSiteEvidence, BgpSiteStatus } from '../core/detectors/index.ts'
 import type { Finding } from '../core/findings.ts'
 import type { UncheckedScope } from '../core/incident-policy.ts'
@@ -39,12 +42,19 @@ export interface BgpCheckDeps {
   history: BgpHistory
 }
 
-/** Per target id of the `bgp` block, its join; never rejects. */
-export async function checkBgp(deps: BgpCheckDeps, targets: readonly BgpTargetRef[], at: number, signal: AbortSignal): Promise<Map<string, BgpJoin>> {
+export interface BgpCheck {
+  /** Per target id of the `bgp` block, its join. */
+  joins: Map<string, BgpJoin>
+  /** Per prefix, each source's recent results, the current one last. */
+  resultsByPrefix: Map<string, BgpSourceHistory[]>
+}
+
+/** Asks the sources and joins each target's prefixes; never rejects. */
+export async function checkBgp(deps: BgpCheckDeps, targets: readonly BgpTargetRef[], at: number, signal: AbortSignal): Promise<BgpCheck> {
   const prefixes = [...new Set(deps.settings.targets.flatMap((entry) => entry.prefixes.map((prefix) => prefix.prefix)))]
   const answered = await Promise.all(prefixes.map(async (prefix): Promise<[string, BgpSourceHistory[]]> => [prefix, await askSources(deps, prefix, signal)]))
-  const historiesByPrefix = new Map(answered)
-  return new Map(
+  const resultsByPrefix = new Map(answered)
+  const joins = new Map(
     deps.settings.targets.map((entry): [string, BgpJoin] => {
       const target = targets.find((candidate) => candidate.id === entry.target)
       const rules = target === undefined ? [] : attributionRulesFor(target, entry)
@@ -52,7 +62,7 @@ export async function checkBgp(deps: BgpCheckDeps, targets: readonly BgpTargetRe
         const joinPrefixes = entry.prefixes.map((prefix) => ({
           prefix: prefix.prefix,
           expectedOriginAsns: prefix.originAsns,
-          sources: historiesByPrefix.get(prefix.prefix) ?? [],
+          sources: resultsByPrefix.get(prefix.prefix) ?? [],
         }))
         return [entry.target, joinBgp({ target: entry.target, at, rules, prefixes: joinPrefixes, detection: deps.settings.detection })]
       } catch (error) {
@@ -60,6 +70,22 @@ export async function checkBgp(deps: BgpCheckDeps, targets: readonly BgpTargetRe
       }
     }),
   )
+  return { joins, resultsByPrefix }
+}
+
+/**
+ * The target's view of the check for the status page: each source's current result for each of its
+ * prefixes; null when the `bgp` block has no entry for the target. `at` is the cycle's startedAt.
+ */
+export function bgpViewOf(settings: BgpSettings, target: BgpTargetRef, check: BgpCheck, at: number): StoredBgpView | null {
+  const entry = settings.targets.find((candidate) => candidate.target === target.id)
+  if (entry === undefined) return null
+  const prefixes = entry.prefixes.map((prefix) => ({
+    prefix: prefix.prefix,
+    expectedOriginAsns: prefix.originAsns,
+    results: (check.resultsByPrefix.get(prefix.prefix) ?? []).flatMap((history) => history.results.slice(-1)),
+  }))
+  return storedBgpView(at, attributionRulesFor(target, entry), prefixes)
 }
 
 /** Ends the sources that hold a connection (RIS Live); for a clean shutdown of `serve`. */

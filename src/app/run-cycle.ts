@@ -1,4 +1,3 @@
-import type { BgpJoin } from '../core/bgp/join.ts'
 import { siteOfIdentity } from '../core/catchment.ts'
 import { compileSiteTable, type Config, type SiteResolver, type Target } from '../core/config.ts'
 import type { CycleRecord, Finding, Incident, Notification } from '../core/findings.ts'
@@ -6,7 +5,7 @@ import type { Observation } from '../core/model.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { ProbePlan, ProbeTask, VantageRunner } from '../ports/vantage-runner.ts'
-import { bgpEvaluationInput, checkBgp, type BgpCheckDeps, type BgpEvaluationInput } from './bgp-check.ts'
+import { bgpEvaluationInput, bgpViewOf, checkBgp, type BgpCheck, type BgpCheckDeps, type BgpEvaluationInput } from './bgp-check.ts'
 
 /** What the pure evaluation (detectors + incident policy) needs and returns for one target. */
 export interface EvaluationInput extends BgpEvaluationInput {
@@ -43,6 +42,15 @@ export interface CycleReport {
   notifications: Notification[]
   /** Targets whose policy state another run changed first; their notifications were left to that run. */
   conflicts: string[]
+  /** What failed without failing the cycle (saving a BGP view, say), for the log. */
+  problems: CycleProblem[]
+}
+
+export interface CycleProblem {
+  target: string
+  /** What the cycle was doing: 'save-bgp-view'. */
+  step: 'save-bgp-view'
+  error: string
 }
 
 /** Time a runner gets on top of its probes' own deadlines (process start in a namespace, JSON). */
@@ -57,14 +65,16 @@ export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<C
   const cycleSignal = signal ? AbortSignal.any([deadline, signal]) : deadline
   const [reports, bgp] = await Promise.all([
     Promise.allSettled(deps.runners.map((runner) => runner.run(planFor(runner.vantage, startedAt, tasks), cycleSignal))),
-    deps.bgp ? checkBgp(deps.bgp, deps.config.targets, startedAt, cycleSignal) : new Map<string, BgpJoin>(),
+    deps.bgp ? checkBgp(deps.bgp, deps.config.targets, startedAt, cycleSignal) : NO_BGP_CHECK,
   ])
-  const report: CycleReport = { startedAt, cycles: [], findings: [], notifications: [], conflicts: [] }
+  const report: CycleReport = { startedAt, cycles: [], findings: [], notifications: [], conflicts: [], problems: [] }
   for (const target of deps.config.targets) {
     const cycle = cycleRecord(target, startedAt, deps.runners, reports)
     await deps.store.writeCycle(cycle)
     report.cycles.push(cycle)
-    const evaluated = await evaluateAndSave(deps, target, startedAt, bgpEvaluationInput(bgp.get(target.id)))
+    const problem = await saveBgpView(deps, target, bgp, startedAt)
+    if (problem) report.problems.push(problem)
+    const evaluated = await evaluateAndSave(deps, target, startedAt, bgpEvaluationInput(bgp.joins.get(target.id)))
     if (!evaluated) report.conflicts.push(target.id)
     else {
       report.findings.push(...evaluated.findings)
@@ -72,6 +82,20 @@ export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<C
     }
   }
   return report
+}
+
+const NO_BGP_CHECK: BgpCheck = { joins: new Map(), resultsByPrefix: new Map() }
+
+/** The status page's view of the target's BGP check; a failure is reported, and the cycle goes on. */
+async function saveBgpView(deps: CycleDeps, target: Target, check: BgpCheck, startedAt: number): Promise<CycleProblem | null> {
+  if (!deps.bgp) return null
+  try {
+    const view = bgpViewOf(deps.bgp.settings, target, check, startedAt)
+    if (view) await deps.store.saveBgpView(target.id, view)
+    return null
+  } catch (error) {
+    return { target: target.id, step: 'save-bgp-view', error: errorText(error) }
+  }
 }
 
 async function evaluateAndSave(deps: CycleDeps, target: Target, now: number, bgp: BgpEvaluationInput): Promise<EvaluationOutput | null> {

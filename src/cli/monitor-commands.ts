@@ -103,6 +103,7 @@ function reportJson(report: CycleReport) {
     findings: report.findings,
     notifications: report.notifications,
     conflicts: report.conflicts,
+    problems: report.problems,
   }
 }
 
@@ -115,6 +116,7 @@ function cycleSummary(report: CycleReport) {
     missingVantages: report.cycles.flatMap((cycle) => cycle.missingVantages.map((missing) => missing.vantage)),
     findings: report.findings.map((finding) => `${finding.target}/${finding.kind}/${finding.scope}`),
     notifications: report.notifications.map((notification) => `${notification.event} ${notification.incident.key}`),
+    problems: report.problems.map((problem) => `${problem.target}/${problem.step}: ${problem.error}`),
   }
 }
 

@@ -20,7 +20,7 @@ function deps(sources: BgpSource[], historyResults = 3): BgpCheckDeps {
 
 describe('the BGP check of a cycle', () => {
   it('asks every source about every prefix and joins them per target', async () => {
-    const joins = await checkBgp(deps([announcing, broken]), targets, T0, new AbortController().signal)
+    const { joins } = await checkBgp(deps([announcing, broken]), targets, T0, new AbortController().signal)
     const lab = joins.get('lab')
     expect(lab?.sites).toEqual({ fra: 'announced' })
     expect(lab?.evidence['fra']?.details['bgpSources']).toEqual([
@@ -41,7 +41,7 @@ describe('the BGP check of a cycle', () => {
 
   it('answers unavailable for every source once the cycle deadline has passed', async () => {
     const late = AbortSignal.abort()
-    const joins = await checkBgp(deps([announcing]), targets, T0, late)
+    const { joins } = await checkBgp(deps([announcing]), targets, T0, late)
     expect(joins.get('lab')?.sites).toEqual({})
     expect(joins.get('lab')?.evidence['fra']?.text).toBe('ripestat unavailable: no answer before the cycle deadline')
   })

@@ -1,7 +1,8 @@
 // A monitor cycle with a `bgp` block, on the memory store, with a fake BGP source: what BGP says about
 // the failing site decides between a confirmed black hole (with the path and community as evidence) and
 // a failover; a source that cannot tell leaves the black hole "BGP not checked" and holds the BGP
-// incidents instead of resolving them.
+// incidents instead of resolving them. Each cycle stores the target's latest BGP view for the status
+// page, and a store that cannot save it does not fail the cycle.
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../src/adapters/store/memory.ts'
 import { createMemoryTransport, type MemoryReply } from '../../src/adapters/transport/memory.ts'
@@ -14,6 +15,7 @@ import { parseConfig, type Config } from '../../src/core/config.ts'
 import { decodeMessage } from '../../src/core/dns/wire.ts'
 import { evaluateCycle, requiredHistoryCycles } from '../../src/core/evaluate.ts'
 import type { BgpSource } from '../../src/ports/bgp-source.ts'
+import type { MonitorStore } from '../../src/ports/store.ts'
 import type { VantageRunner } from '../../src/ports/vantage-runner.ts'
 import { fresh, route, snapshot } from '../support/bgp.ts'
 import { soaReply } from '../support/dns-replies.ts'
@@ -94,13 +96,12 @@ function fakeBgpSource(script: () => BgpScript, clock: { now: number }): BgpSour
   }
 }
 
-function monitor() {
+function monitor(store: MonitorStore = createMemoryStore()) {
   const config = labConfig()
   const bgpSettings = config.bgp!
   const clock = { now: T0 }
   let dns: Script = HEALTHY
   let bgp: BgpScript = 'fra and ams announced'
-  const store = createMemoryStore()
   const deps: CycleDeps = {
     config,
     store,
@@ -195,4 +196,49 @@ describe('a monitor cycle joined with BGP', () => {
     const blackHole = report.findings.find((finding) => finding.kind === 'black-hole')
     expect(blackHole?.summary).toMatch(/BGP not checked \(ripestat unavailable: no answer before the cycle deadline\)$/)
   }, 15_000)
+
+  it('stores the latest BGP view of the target each cycle, for the status page', async () => {
+    const { cycle, store } = monitor()
+    expect(await store.bgpView('lab')).toBeNull()
+    await cycle()
+    const first = await store.bgpView('lab')
+    expect(first?.checkedAt).toBe(T0)
+    expect(first?.prefixes.map((prefix) => [prefix.prefix, prefix.expectedOriginAsns])).toEqual([[PREFIX, [ORIGIN]]])
+    expect(first?.prefixes[0]?.sources).toMatchObject([{
+      source: 'ripestat',
+      result: 'snapshot',
+      reason: null,
+      dataAt: new Date(T0 - 30_000).toISOString(),
+      totals: { peersSeeing: 4 },
+      origins: [{ originAsn: ORIGIN, peers: 4, expected: true }],
+      sites: { fra: 'announced', ams: 'announced' },
+      catchment: { fra: 2, ams: 2 },
+      peersLeftOut: 0,
+    }])
+    expect(first?.prefixes[0]?.sources[0]?.peers.map((peer) => [peer.peerIp, peer.asPath, peer.communities, peer.site, peer.siteMatchedBy])).toEqual([
+      ['10.0.0.1', `64496 64510 ${ORIGIN}`, ['64500:1'], 'fra', 'community'],
+      ['10.0.0.2', `64497 64510 ${ORIGIN}`, ['64500:1'], 'fra', 'community'],
+      ['10.0.0.3', `64498 64513 ${ORIGIN}`, ['64500:3'], 'ams', 'community'],
+      ['10.0.0.4', `64499 64513 ${ORIGIN}`, ['64500:3'], 'ams', 'community'],
+    ])
+    await cycle({ bgp: 'unavailable' })
+    expect((await store.bgpView('lab'))?.checkedAt).toBe(T0 + INTERVAL_MS)
+    expect((await store.bgpView('lab'))?.prefixes[0]?.sources).toMatchObject([
+      { source: 'ripestat', result: 'unavailable', reason: 'looking-glass: HTTP 500 (after 3 attempts)', dataAt: null, peers: [], catchment: {} },
+    ])
+  })
+
+  it('finishes the cycle when the BGP view cannot be saved, and reports why', async () => {
+    const failing: MonitorStore = { ...createMemoryStore(), saveBgpView: () => Promise.reject(new Error('disk full')) }
+    const { cycle, store } = monitor(failing)
+    await cycle()
+    await cycle({ dns: FRA_SILENT })
+    const report = await cycle()
+    expect(report.problems).toEqual([{ target: 'lab', step: 'save-bgp-view', error: 'disk full' }])
+    expect(report.cycles[0]?.observations).toHaveLength(3)
+    expect(pages(report)).toEqual(['trigger lab/black-hole/site:fra'])
+    expect(await store.recentCycles('lab', 10)).toHaveLength(3)
+    expect((await store.loadPolicyState('lab')).version).toBe(3)
+    expect(await store.bgpView('lab')).toBeNull()
+  })
 })
