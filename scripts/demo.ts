@@ -1,13 +1,40 @@
-// `npm run demo` (as root): the anycast lab, the monitor serving it with its embedded store, and the
-// catchment of every lab vantage read back from the monitor's own API. Ctrl-C stops the monitor and
-// takes the lab down. `--check` stops by itself once the catchment is complete (for CI and scripts).
+// `npm run demo` (as root): the anycast lab, the monitor serving it with its embedded store and its
+// status page, and the catchment of every lab vantage read back from the monitor's own API. Ctrl-C
+// stops the monitor and takes the lab down.
+// - `--check` stops by itself once the catchment is complete and the page shows it (for CI and scripts);
+// - `--scenarios` then plays the lab's failures and watches each on the status page (demo-scenarios.ts);
+// - `--store PATH` and `--port N` run on another store and port than lab/monitor.config.json's.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { playScenarios } from './demo-scenarios.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CONFIG = 'lab/monitor.config.json'
-const API = 'http://127.0.0.1:8053/api/v1'
 const TARGET = 'lab-dns'
+const INTERVAL_MS = 5_000
+
+function optionValue(name: string): string | undefined {
+  const index = process.argv.indexOf(name)
+  return index === -1 ? undefined : process.argv[index + 1]
+}
+
+const PORT = Number(optionValue('--port') ?? 8053)
+const PAGE = `http://127.0.0.1:${PORT}`
+const API = `${PAGE}/api/v1`
+
+/** The shipped lab config, or a copy of it with the store and port asked for. */
+function configPath(): string {
+  const store = optionValue('--store')
+  if (store === undefined && optionValue('--port') === undefined) return CONFIG
+  const { $schema: _schema, ...config } = JSON.parse(readFileSync(join(ROOT, CONFIG), 'utf8')) as Record<string, unknown>
+  const path = join(mkdtempSync(join(tmpdir(), 'anycast-monitor-demo-')), 'monitor.config.json')
+  const api = config.api as Record<string, unknown>
+  writeFileSync(path, JSON.stringify({ ...config, ...(store === undefined ? {} : { store: { path: store } }), api: { ...api, port: PORT } }, null, 2))
+  return path
+}
 const CATCHMENT_DEADLINE_MS = 30_000
 const POLL_MS = 500
 
@@ -46,6 +73,17 @@ async function waitForFullCatchment(vantageCount: number, since: number): Promis
   return null
 }
 
+/** Milliseconds from `startedAt` until the overview page says the target is operational; null if it never does. */
+async function pageShowsCatchment(startedAt: number): Promise<number | null> {
+  const deadline = Date.now() + CATCHMENT_DEADLINE_MS
+  while (Date.now() < deadline) {
+    const html = await fetch(`${PAGE}/`).then((response) => (response.ok ? response.text() : ''), () => '')
+    if (html.includes('state-operational')) return Date.now() - startedAt
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+  return null
+}
+
 function printCatchment(view: CatchmentView): void {
   process.stdout.write(`\ncatchment of ${TARGET} (cycle ${new Date(view.cycleStartedAt ?? 0).toISOString()}):\n`)
   for (const vantage of view.vantages) {
@@ -67,7 +105,7 @@ async function main(): Promise<number> {
   }
   if ((await lab('up')) !== 0) return 1
   const startedAt = Date.now()
-  const monitor = spawn(process.execPath, ['bin/anycast-monitor.js', 'serve', '--config', CONFIG], { cwd: ROOT, stdio: ['ignore', 'inherit', 'ignore'] })
+  const monitor = spawn(process.execPath, ['bin/anycast-monitor.js', 'serve', '--config', configPath()], { cwd: ROOT, stdio: ['ignore', 'inherit', 'ignore'] })
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve())
     process.once('SIGTERM', () => resolve())
@@ -79,8 +117,18 @@ async function main(): Promise<number> {
       return 1
     }
     printCatchment(view)
+    const pageAfterMs = await pageShowsCatchment(startedAt)
+    if (pageAfterMs === null) {
+      process.stderr.write(`demo: the status page ${PAGE}/ did not show the target operational\n`)
+      return 1
+    }
+    process.stdout.write(`\nstatus page ${PAGE}/ shows ${TARGET} operational ${(pageAfterMs / 1000).toFixed(1)} s after the monitor started (cycle ${Math.floor(pageAfterMs / INTERVAL_MS) + 1})\n`)
+    if (process.argv.includes('--scenarios')) {
+      const print = (line: string): void => void process.stdout.write(`${line}\n`)
+      return (await playScenarios({ pageUrl: PAGE, target: TARGET, intervalMs: INTERVAL_MS, print })) ? 0 : 1
+    }
     if (process.argv.includes('--check')) return 0
-    process.stdout.write(`\nThe monitor runs: ${API}/targets, ${API}/incidents. Try: npm run lab -- stop-dns s1\nCtrl-C stops the monitor and takes the lab down.\n`)
+    process.stdout.write(`\nThe status page: ${PAGE}/ (API: ${API}/targets, ${API}/incidents). Try: npm run lab -- stop-dns s1\nCtrl-C stops the monitor and takes the lab down.\n`)
     await stop
     return 0
   } finally {
