@@ -24,7 +24,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/api/v1/health', (c) => c.json({ ok: true, store: deps.store.name }))
   app.get('/api/v1/targets', (c) =>
-    c.json({ targets: deps.config.targets.map(publicTargetOf), vantages: deps.config.vantages.map(publicVantageOf) }),
+    c.json({ targets: deps.config.targets.map((target) => publicTargetOf(target, deps.config.bgp)), vantages: deps.config.vantages.map(publicVantageOf) }),
   )
   app.get('/api/v1/targets/:id/catchment', async (c) => {
     const target = targetById.get(c.req.param('id'))
@@ -45,6 +45,14 @@ export function createApi(deps: ApiDeps): Hono {
     const last = observations.at(-1)
     const next = observations.length === limit && last ? { since: last.observedAt + 1, until } : null
     return c.json({ observations, next })
+  })
+  // The latest BGP view the monitor stored for the target: view is null when BGP is not configured
+  // for it or no cycle has checked it yet.
+  app.get('/api/v1/targets/:id/bgp', async (c) => {
+    const target = targetById.get(c.req.param('id'))
+    if (!target) return c.json({ error: `no target ${c.req.param('id')}` }, 404)
+    const configured = deps.config.bgp?.targets.some((entry) => entry.target === target.id) ?? false
+    return c.json({ target: target.id, configured, view: configured ? await deps.store.bgpView(target.id) : null })
   })
   app.get('/api/v1/incidents', async (c) => {
     const status = c.req.query('status')

@@ -5,19 +5,21 @@ import type { PublicConfig, PublicTarget, PublicVantage } from './status/public-
 
 export function publicConfigOf(config: Config): PublicConfig {
   return {
-    targets: config.targets.map(publicTargetOf),
+    targets: config.targets.map((target) => publicTargetOf(target, config.bgp)),
     vantages: config.vantages.map(publicVantageOf),
     statusPageUrl: config.alerts.statusPageUrl,
   }
 }
 
-export function publicTargetOf(target: Target): PublicTarget {
+/** `bgp`: the config's `bgp` block, of which only whether it lists the target is public (never a source URL). */
+export function publicTargetOf(target: Target, bgp: Config['bgp']): PublicTarget {
   return {
     id: target.id,
     label: target.label,
     addresses: [...target.addresses],
     port: target.port,
     sites: target.sites.map(({ id, label, latitude, longitude }) => ({ id, label, latitude, longitude })),
+    bgpConfigured: bgp?.targets.some((entry) => entry.target === target.id) ?? false,
   }
 }
 

@@ -1,6 +1,6 @@
 // No response of the web app may carry a secret, whatever route it comes from: the config names env vars
-// holding a Slack webhook URL, a PagerDuty routing key and an HMAC key, and runner namespaces; the env
-// holds the secrets themselves. The test crawls every link from the pages and the feed, adds the API and
+// holding a Slack webhook URL, a PagerDuty routing key and an HMAC key, runner namespaces and a looking
+// glass URL with a password (which a stored BGP reason quotes); the env holds the secrets themselves. The test crawls every link from the pages and the feed, adds the API and
 // error routes, checks that every GET route of the app was visited, and looks for each secret everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../src/adapters/store/memory.ts'
@@ -13,6 +13,7 @@ const SEEDS = [
   '/', '/feed.atom', '/metrics', '/api/v1/health', '/api/v1/targets', '/api/v1/incidents', '/api/v1/incidents?status=open',
   '/badge/k-root.svg', '/badge/ns-example.svg', '/badge/nope.svg',
   '/api/v1/targets/k-root/catchment', '/api/v1/targets/ns-example/observations?since=0&limit=1000', '/api/v1/targets/nope/catchment',
+  '/api/v1/targets/ns-example/bgp', '/api/v1/targets/k-root/bgp', '/api/v1/targets/nope/bgp',
   '/targets/nope', '/incidents/nope', '/nothing-here', '/api/v1/nothing-here',
 ]
 const MAX_PAGES = 200

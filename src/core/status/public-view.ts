@@ -15,6 +15,8 @@ export interface PublicTarget {
   addresses: string[]
   port: number
   sites: PublicSite[]
+  /** The config's `bgp` block lists the target: its BGP view is checked each cycle. */
+  bgpConfigured: boolean
 }
 
 export interface PublicVantage {
