@@ -1,6 +1,8 @@
 // The public status page and its machine interfaces, on hono: HTML pages (overview, target, incident),
-// SVG badges, an Atom feed and Prometheus metrics. Reads the store, hands plain data to the renderers
-// of core/status. It is given the public view of the config only: no route, secret or runner reaches it.
+// SVG badges, an Atom feed and Prometheus metrics. Reads the store, BGP included (the latest view each
+// cycle stored, never the process's memory, so that Node and Workers serve the same page), and hands
+// plain data to the renderers of core/status. It is given the public view of the config only: no route,
+// secret, runner or BGP source URL reaches it.
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { CycleRecord, Incident } from '../core/findings.ts'
 import { renderBadge } from '../core/status/badge.ts'
@@ -114,20 +116,21 @@ async function targetPage(c: Context, ctx: PageContext) {
   const { store, view } = ctx.deps
   const nowMs = ctx.deps.nowMs()
   const until = nowMs + 1
-  const [cycle, hourly, daily, changes, catchment, incidents] = await Promise.all([
+  const [cycle, hourly, daily, changes, catchment, incidents, bgpView] = await Promise.all([
     latestCycle(store, target.id),
     ctx.rollups({ target: target.id, granularity: 'hour', since: nowMs - LATENCY_LONG_WINDOW_MS, until }),
     ctx.rollups({ target: target.id, granularity: 'day', since: utcDayStart(nowMs) - (UPTIME_DAYS - 1) * DAY_MS, until }),
     store.catchmentChanges({ target: target.id, since: nowMs - CATCHMENT_HISTORY_MS, until, limit: MAX_CATCHMENT_CHANGES }),
     store.catchment({ target: target.id }),
     store.incidents({ target: target.id, limit: TARGET_INCIDENTS_SHOWN }),
+    target.bgpConfigured ? store.bgpView(target.id) : null,
   ])
   return page(c, renderTargetPage({
     siteTitle: ctx.siteTitle, nowMs, landPath: ctx.landPath, target, vantages: view.vantages,
     state: deriveTargetState(incidents, cycle !== null),
     now: vantagesNow(cycle, view.vantages),
     lastCycleAt: cycle?.startedAt ?? null,
-    hourly, daily, changes, changesTruncated: changes.length >= MAX_CATCHMENT_CHANGES, catchment, incidents,
+    hourly, daily, changes, changesTruncated: changes.length >= MAX_CATCHMENT_CHANGES, catchment, incidents, bgpView,
   }))
 }
 

@@ -5,7 +5,7 @@ import { createMemoryStore } from '../../src/adapters/store/memory.ts'
 import { CONTENT_SECURITY_POLICY } from '../../src/app/create-status-page.ts'
 import { createWebApp } from '../../src/app/create-web-app.ts'
 import type { MonitorStore } from '../../src/ports/store.ts'
-import { HOSTILE_TEXT, NOW_MS, fillStatusHistory, statusConfig } from '../support/status-history.ts'
+import { HOSTILE_TEXT, NOW_MS, SECRETS, fillStatusHistory, statusConfig } from '../support/status-history.ts'
 
 /** A tiny land path: the routes do not need the world, and the tests stay fast. */
 const LAND = 'M0 0L10 0L10 10Z'
@@ -81,7 +81,7 @@ describe('a target page', () => {
     expect(body).toContain('aria-label="Site Frankfurt: ')
   })
 
-  it('shows the catchment history with the moves, the incidents with their updates, and the BGP placeholder', async () => {
+  it('shows the catchment history with the moves, the incidents with their updates, and that BGP is not configured', async () => {
     const { body } = await get('/targets/k-root')
     expect(body).toContain('<svg class="strips"')
     expect(body).toMatch(/Moves between sites \(\d+/)
@@ -94,6 +94,11 @@ describe('a target page', () => {
     expect(reads.filter((call) => call.startsWith('observations'))).toEqual([])
     expect(reads.filter((call) => call.startsWith('recentCycles'))).toEqual(['recentCycles ["k-root",1]'])
     expect(new Set(reads.filter((call) => call.startsWith('rollups')).map((call) => JSON.parse(call.slice('rollups '.length))[0].granularity))).toEqual(new Set(['hour', 'day']))
+  })
+
+  it('reads the stored BGP view only for a target with BGP configured', async () => {
+    expect((await get('/targets/ns-example')).calls.filter((call) => call.startsWith('bgpView'))).toEqual(['bgpView ["ns-example"]'])
+    expect((await get('/targets/k-root')).calls.filter((call) => call.startsWith('bgpView'))).toEqual([])
   })
 
   it('answers an unknown target with a 404 page', async () => {
@@ -197,5 +202,61 @@ describe('safety', () => {
   it('keeps the badge free of it: a badge only shows the configured label and the state', async () => {
     const badge = (await get('/badge/ns-example.svg')).body
     expect(badge).not.toContain('script')
+  })
+})
+
+describe('the BGP panel of a target page', () => {
+  const panelOf = (body: string): string => body.slice(body.indexOf('<section aria-labelledby="bgp"'), body.indexOf('</section>', body.indexOf('id="bgp-panel"')))
+
+  it('shows each source of the stored view with its state: fresh, stale with its reason, unavailable with its reason', async () => {
+    const panel = panelOf((await get('/targets/ns-example')).body)
+    expect(panel).toContain('checked 2026-11-22 11:58 UTC (2 min ago)')
+    expect(panel).toContain('<h3>198.51.100.0/24</h3><span class="muted small">expected origin AS64500</span>')
+    expect(panel).toContain('<h4>ripestat <span class="tag bgp-snapshot">fresh</span></h4>')
+    expect(panel).toContain('data of 2026-11-22 11:57 UTC, checked 2026-11-22 11:58 UTC (2 min ago)')
+    expect(panel).toContain(`<h4>ris-live <span class="tag bgp-stale">stale</span><span class="bgp-reason">: no frame from RIS Live for 240 s ${HOSTILE_ESCAPED}</span></h4>`)
+    expect(panel).toContain('data of 2026-11-22 11:54 UTC')
+    expect(panel).toMatch(/<h4>lg <span class="tag bgp-unavailable">unavailable<\/span><span class="bgp-reason">: network error: [^<]*https:\/\/\[redacted\]@lg.internal.example\/routes\/prefix/)
+    expect(panel).toContain('no data, checked 2026-11-22 11:58 UTC (2 min ago)')
+  })
+
+  it('shows the hostile reason and control bytes as inert text, and no credential of the looking glass', async () => {
+    const { body } = await get('/targets/ns-example')
+    expect(body).not.toContain(HOSTILE_TEXT)
+    expect(body).not.toContain('<script')
+    expect(body).not.toMatch(/[\x00\x1b]/)
+    expect(body).not.toContain(SECRETS.lookingGlassPassword)
+  })
+
+  it('shows peers seeing the prefix per collector, origins with the unexpected one marked, RPKI, sites and updates', async () => {
+    const panel = panelOf((await get('/targets/ns-example')).body)
+    expect(panel).toContain('<dt>Peers seeing it</dt><dd>14 of 20 · rrc00 4 of 8, rrc01 5 of 7, rrc03 5 of 5</dd>')
+    expect(panel).toContain('<dd><span>AS64500 (13 peers)</span>, <strong class="unexpected">AS64666 (1 peer), unexpected</strong></dd>')
+    expect(panel).toContain('<dt>RPKI</dt><dd>AS64500 valid by routinator, AS64666 invalid (invalid_asn) by routinator</dd>')
+    expect(panel).toContain('<dt>Sites</dt><dd>fra announced, ams announced, iad announced, nrt announced</dd>')
+    expect(panel).toContain('<dt>Updates</dt><dd>2 announcements, 1 withdrawal between 2026-11-22 09:58 UTC and 2026-11-22 11:58 UTC</dd>')
+  })
+
+  it('sets the BGP catchment (peers per site) beside the probe catchment (vantages per site)', async () => {
+    const panel = panelOf((await get('/targets/ns-example')).body)
+    expect(panel).toContain('BGP: fra 5 peers, ams 4 peers, iad 3 peers, nrt 1 peer, unattributed 1 peer</span><span class="bgp-line muted">Probes: ')
+    expect(panel).toMatch(/Probes: (\w+ \d vantages?(, )?)+<\/span>/)
+  })
+
+  it('lists the peers in a captioned table, capped with "and N more"', async () => {
+    const panel = panelOf((await get('/targets/ns-example')).body)
+    expect(panel).toContain('<summary>Peers (14, 12 listed)</summary>')
+    expect(panel).toContain('<caption>Peers of ripestat routing to 198.51.100.0/24: the path each one takes and the site it leads to</caption>')
+    expect(panel).toContain('<tr><td>rrc01</td><td class="mono">2001:db8::1</td><td>AS65001</td><td class="mono">65001 3356 64500</td><td class="mono">64500:1 3356:100</td><td>fra</td><td>community</td></tr>')
+    expect(panel).toContain('<tfoot><tr><td colspan="7" class="muted">and 2 more</td></tr></tfoot>')
+    expect(panel.match(/<caption>/g)).toHaveLength(2)
+  })
+
+  it('says "no BGP check yet" for a configured target before the first check, and "not configured" otherwise', async () => {
+    const empty = createWebApp({ config: statusConfig(), store: createMemoryStore(), nowMs: () => NOW_MS, landPath: LAND })
+    const configured = await (await empty.request('/targets/ns-example')).text()
+    expect(panelOf(configured)).toContain('<div class="placeholder">BGP data: no BGP check yet</div>')
+    const unconfigured = await (await empty.request('/targets/k-root')).text()
+    expect(panelOf(unconfigured)).toContain('<div class="placeholder">BGP data: not configured</div>')
   })
 })

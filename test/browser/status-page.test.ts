@@ -2,7 +2,7 @@
 // loads the overview, a target page and an incident page from the web app on 127.0.0.1. No console
 // error, no failed request, no Content-Security-Policy violation (a canary page proves the listeners
 // catch one), no script; the map, matrix and charts are there with text alternatives; the hostile NSID
-// shows as text. Screenshots go to test-artifacts/screenshots/ for people to look at.
+// and BGP reason show as text; the BGP panel's peer tables have captions. Screenshots go to test-artifacts/screenshots/ for people to look at.
 import { serve, type ServerType } from '@hono/node-server'
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -153,7 +153,7 @@ describe('the status page in Chromium', () => {
     await page.close()
   })
 
-  it('loads a target page cleanly, with its charts and bars labelled and the hostile NSID as text', async ({ skip }) => {
+  it('loads a target page cleanly, with its charts and bars labelled, the hostile NSID as text and the BGP panel with captioned tables', async ({ skip }) => {
     skip(!CHROMIUM, SKIP_REASON)
     const { page, problems, csp } = await open('/targets/ns-example')
     await page.locator('details').evaluateAll((elements) => elements.forEach((element) => element.setAttribute('open', '')))
@@ -167,7 +167,16 @@ describe('the status page in Chromium', () => {
     for (let index = 0; index < 2 * VANTAGES; index += 1) expect(await labelledByText(page, 'svg.chart', index)).toMatch(/^RTT from .+, last (24 hours|7 days) (Median RTT between|No answers)/)
     expect(await page.locator('svg.bars[role="img"][aria-label*="of queries answered over 90 days"]').count()).toBe(VANTAGES + 4)
     expect(await labelledByText(page, 'svg.strips', 0)).toMatch(/^Catchment history of ns.example.net Which site answered each vantage/)
-    expect(await page.locator('#bgp-panel').textContent()).toContain('BGP data: not configured')
+    const bgpPanel = page.locator('#bgp-panel')
+    expect(await bgpPanel.locator('h4').allTextContents()).toEqual([
+      'ripestat fresh',
+      'ris-live stale: no frame from RIS Live for 240 s <script>alert(1)</script>\\x00\\x1b',
+      'lg unavailable: network error: Request cannot be constructed from a URL that includes credentials: https://[redacted]@lg.internal.example/routes/prefix?prefix=198.51.100.0%2F24',
+    ])
+    expect(await bgpPanel.locator('table caption').first().textContent()).toBe('Peers of ripestat routing to 198.51.100.0/24: the path each one takes and the site it leads to')
+    expect(await bgpPanel.locator('table:has(caption)').count()).toBe(await bgpPanel.locator('table').count())
+    expect(await bgpPanel.locator('table tfoot').textContent()).toBe('and 2 more')
+    expect(await bgpPanel.locator('.unexpected').textContent()).toBe('AS64666 (1 peer), unexpected')
     const identities = await page.locator('td.mono').allTextContents()
     expect(identities).toContain('<script>alert(1)</script>\\x00\\x1b')
     expect(identities.join('')).not.toContain(HOSTILE_TEXT)

@@ -1,11 +1,17 @@
 // A monitor with a believable history, for the status page's tests and screenshots: two targets with
 // sites around the world, nine vantages (one without coordinates), RTTs from great-circle distance,
-// catchment shifts, a site that stopped answering, and incidents. Alert routes name secrets that must
-// never show up on the page; `hostile` puts script and control bytes in what the network says.
+// catchment shifts, a site that stopped answering, incidents, and for ns-example a stored BGP view (a
+// fresh, a stale and an unavailable source; k-root has no BGP). Alert routes and the looking glass's URL
+// name secrets that must never show up on the page; `hostile` puts script and control bytes in what the
+// network says.
+import { attributionRulesFor } from '../../src/core/bgp/settings.ts'
+import { totalsOf, type BgpPeerRoute, type BgpSnapshot } from '../../src/core/bgp/model.ts'
+import { storedBgpView, type StoredBgpView } from '../../src/core/bgp/source-view.ts'
 import { parseConfig, type Config } from '../../src/core/config.ts'
 import type { CycleRecord, Finding, Incident } from '../../src/core/findings.ts'
 import type { Observation } from '../../src/core/model.ts'
 import type { MonitorStore } from '../../src/ports/store.ts'
+import { fresh, route, snapshot, stale } from './bgp.ts'
 import { mulberry32 } from './seeded-random.ts'
 
 export const NOW_MS = Date.UTC(2026, 10, 22, 12, 0, 0)
@@ -23,6 +29,7 @@ export const SECRETS = {
   hmacEnv: 'STATUS_TEST_WEBHOOK_HMAC_SECRET',
   webhookReceiverUrl: 'https://receiver.internal.example/anycast-hook',
   namespace: 'amsecret-ns-v1',
+  lookingGlassPassword: 'lg-basic-auth-secret-91c4',
 } as const
 
 export const SECRET_ENV: Record<string, string> = {
@@ -75,6 +82,14 @@ export function statusConfig(): Config {
       id, label, region, ...(latitude === null ? {} : { latitude, longitude }),
       runner: id === 'lab' ? { kind: 'local' } : { kind: 'netns', namespace: `${SECRETS.namespace}-${id}` },
     })),
+    bgp: {
+      sources: {
+        ripestat: { sourceapp: 'anycast-monitor-test' },
+        birdwatcher: { name: 'lg', baseUrl: LOOKING_GLASS_URL },
+        risLive: {},
+      },
+      targets: [{ target: 'ns-example', prefixes: [{ prefix: BGP_PREFIX, originAsns: [BGP_ORIGIN] }] }],
+    },
     alerts: {
       statusPageUrl: 'https://status.example.net',
       routes: [
@@ -89,7 +104,10 @@ export function statusConfig(): Config {
 }
 
 function sitesOf(target: keyof typeof SITES) {
-  return SITES[target].map(([id, label, latitude, longitude]) => ({ id, label, latitude, longitude, match: { exact: [`${id}1.${target}`] } }))
+  return SITES[target].map(([id, label, latitude, longitude], index) => ({
+    id, label, latitude, longitude, match: { exact: [`${id}1.${target}`] },
+    ...(target === 'ns-example' ? { community: `${BGP_ORIGIN}:${index + 1}` } : {}),
+  }))
 }
 
 export interface HistoryOptions {
@@ -133,7 +151,66 @@ export async function fillStatusHistory(store: MonitorStore, config: Config, opt
   for (const target of config.targets) {
     const incidents = incidentsOf(target.id, nowMs, options.hostile ?? false)
     await store.savePolicyState(target.id, (await store.loadPolicyState(target.id)).version, { seeded: true }, incidents, [])
+    const view = bgpViewOf(config, target.id, nowMs, options.hostile ?? false)
+    if (view) await store.saveBgpView(target.id, view)
   }
+}
+
+const BGP_PREFIX = '198.51.100.0/24'
+const BGP_ORIGIN = 64500
+const BGP_ROGUE_ORIGIN = 64666
+/** The looking glass sits behind an HTTPS shim with basic auth; the URL fails in fetch, quoted in the reason. */
+const LOOKING_GLASS_URL = `https://monitor:${SECRETS.lookingGlassPassword}@lg.internal.example`
+/** The fixture lists this many peers per source: ripestat's 14 show "and 2 more". */
+const BGP_PEERS_LISTED = 12
+
+/** ns-example's last BGP check, 2 minutes before now: ripestat fresh, RIS Live stale, the looking glass unavailable. */
+export function bgpViewOf(config: Config, targetId: string, nowMs: number, hostile: boolean): StoredBgpView | null {
+  const entry = config.bgp?.targets.find((candidate) => candidate.target === targetId)
+  const target = config.targets.find((candidate) => candidate.id === targetId)
+  if (entry === undefined || target === undefined) return null
+  const checkedAt = nowMs - 2 * MINUTE_MS
+  const routes = bgpRoutes()
+  const ripestat: BgpSnapshot = {
+    ...snapshot(routes, { prefix: BGP_PREFIX, fetchedAt: checkedAt + 1_000, dataAt: checkedAt - MINUTE_MS }),
+    totals: totalsOf(routes, 20, new Map([['rrc00', 8], ['rrc01', 7], ['rrc03', 5]])),
+    rpki: [
+      { originAsn: BGP_ORIGIN, status: 'valid', detail: 'valid', validator: 'routinator' },
+      { originAsn: BGP_ROGUE_ORIGIN, status: 'invalid', detail: 'invalid_asn', validator: 'routinator' },
+    ],
+    updates: {
+      from: checkedAt - 2 * HOUR_MS,
+      until: checkedAt,
+      events: [3, 40, 41].map((minutesAgo, index) => ({
+        at: checkedAt - minutesAgo * MINUTE_MS, type: index === 1 ? 'withdraw' as const : 'announce' as const, prefix: BGP_PREFIX,
+        collector: 'rrc01', peerIp: '10.1.0.2', asPath: index === 1 ? [] : [65002, 3356, BGP_ORIGIN], communities: [],
+      })),
+    },
+  }
+  const risLive = { ...snapshot(routes.slice(0, 9), { source: 'ris-live', prefix: BGP_PREFIX, fetchedAt: checkedAt, dataAt: checkedAt - 4 * MINUTE_MS }) }
+  const silent = `no frame from RIS Live for 240 s${hostile ? ` ${HOSTILE_TEXT}` : ''}`
+  const credentials = `network error: Request cannot be constructed from a URL that includes credentials: ${LOOKING_GLASS_URL}/routes/prefix?prefix=198.51.100.0%2F24`
+  const results = [
+    fresh(ripestat),
+    stale(risLive, silent),
+    { kind: 'unavailable' as const, source: 'lg', prefix: BGP_PREFIX, reason: credentials },
+  ]
+  const prefixes = entry.prefixes.map((prefix) => ({ prefix: prefix.prefix, expectedOriginAsns: prefix.originAsns, results }))
+  return storedBgpView(checkedAt, attributionRulesFor(target, entry), prefixes, BGP_PEERS_LISTED)
+}
+
+/** 14 peers at three RIS collectors: fra 5, ams 4, iad 3, nrt 1 (by community), and one from a rogue origin. */
+function bgpRoutes(): BgpPeerRoute[] {
+  const bySite: [number, number][] = [[1, 5], [2, 4], [3, 3], [4, 1]]
+  let peer = 0
+  const collectors = ['rrc00', 'rrc01', 'rrc03']
+  const attributed = bySite.flatMap(([community, count]) => Array.from({ length: count }, () => {
+    peer += 1
+    return route(`${65000 + peer} 3356 ${BGP_ORIGIN}`, {
+      collector: collectors[peer % 3]!, peer: peer === 1 ? '2001:db8::1' : `10.1.0.${peer}`, communities: [`${BGP_ORIGIN}:${community}`, '3356:100'],
+    })
+  }))
+  return [...attributed, route(`65100 174 ${BGP_ROGUE_ORIGIN}`, { collector: 'rrc03', peer: '10.1.0.99' })]
 }
 
 function pathsOf(config: Config): Path[] {

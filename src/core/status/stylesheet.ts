@@ -110,6 +110,17 @@ tbody tr:last-child th, tbody tr:last-child td { border-bottom: none; }
 .axis-note { display: flex; justify-content: space-between; font-size: 12px; color: var(--muted); grid-column: 2; }
 .strips { display: block; width: 100%; height: auto; }
 .placeholder { border: 1px dashed #cbd5e1; background: #f8fafc; border-radius: 10px; padding: 16px 20px; color: #475569; }
+.bgp-source + .bgp-source { border-top: 1px solid var(--line); margin-top: 16px; padding-top: 16px; }
+.bgp-source h4 { margin: 0; font-size: 15px; }
+.bgp-source h4 .tag { margin-left: 4px; vertical-align: 1px; }
+.bgp-source h4 + p { margin: 2px 0 12px; }
+.tag.bgp-snapshot { background: #dcfce7; color: #166534; }
+.tag.bgp-stale { background: #fef3c7; color: #92400e; }
+.tag.bgp-unavailable { background: #fee2e2; color: #991b1b; }
+.bgp-reason { font-weight: 400; font-size: 13px; color: #374151; overflow-wrap: anywhere; }
+.bgp-line { display: block; }
+@media (min-width: 700px) { .facts .fact-wide { grid-column: span 2; } }
+.unexpected { color: #991b1b; }
 details summary { cursor: pointer; color: var(--link); margin: 12px 0 8px; }
 .data { font-size: 13px; }
 .data td, .data th { padding: 6px 8px; }

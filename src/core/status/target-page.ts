@@ -1,7 +1,10 @@
 // A target's page (/targets/:id): its state, where each vantage lands now, RTT per vantage over 24 hours
 // and 7 days, 90 days of daily uptime per vantage and per site, the catchment history, its incidents,
-// and the place of the BGP panel. Everything drawn from rollups and catchment changes, never raw rows.
+// and the BGP panel (the latest stored BGP check). Everything drawn from rollups and catchment changes,
+// never raw rows.
+import type { StoredBgpView } from '../bgp/source-view.ts'
 import type { Incident } from '../findings.ts'
+import { renderBgpPanel } from './bgp-panel.ts'
 import type { CatchmentChangeRow, CatchmentEntryRow, RollupRow } from './store-rows.ts'
 import { movesOf, renderCatchmentStrips, renderSiteKey, segmentsOf, type Move } from './catchment-history.ts'
 import { clockTick, dateTick, renderRttChart, renderUptimeBars, ticksEvery, uptimeDays } from './charts.ts'
@@ -46,6 +49,8 @@ export interface TargetPageInput {
   catchment: readonly CatchmentEntryRow[]
   /** The target's incidents, newest first. */
   incidents: readonly Incident[]
+  /** The latest stored BGP check of the target; null when there is none. */
+  bgpView: StoredBgpView | null
 }
 
 export function renderTargetPage(input: TargetPageInput): string {
@@ -68,10 +73,7 @@ ${catchmentHistorySection(input)}
 <section aria-labelledby="incidents"><h2 id="incidents">Incidents</h2>
 ${input.incidents.length === 0 ? html`<p class="empty-note">No incidents on record.</p>` : joinMarkup(input.incidents.map((incident) => renderIncidentCard(incident, target.label, input.nowMs, html`<details><summary>Timeline (${incident.updates.length} updates)</summary>${renderIncidentTimeline(incident)}</details>`)))}
 </section>
-<!-- BGP panel: filled in by the BGP issue (route visibility per site from a BGP source). -->
-<section aria-labelledby="bgp" id="bgp-panel"><h2 id="bgp">BGP</h2>
-<div class="placeholder">BGP data: not configured</div>
-</section>`
+${renderBgpPanel({ configured: target.bgpConfigured, view: input.bgpView, nowMs: input.nowMs, catchment: input.catchment })}`
   return renderPage({ siteTitle: input.siteTitle, title: target.label, body, nowMs: input.nowMs, landPath: input.landPath })
 }
 
