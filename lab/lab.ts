@@ -3,7 +3,7 @@
 // PIDs are kept in RUN_DIR/state.json and only those processes (or processes
 // found inside lab namespaces) are ever signalled.
 
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { chownSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -229,12 +229,21 @@ async function buildNetwork(): Promise<void> {
   }
 }
 
+/** A hidden command of lab/cli.ts as a detached process of the root namespace, outliving this one. */
+function spawnDetachedCommand(command: string, logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a')
+  try {
+    const child = spawn(process.execPath, [TSX_CLI, CLI_PATH, command], { detached: true, stdio: ['ignore', out, out], cwd: RUN_DIR })
+    child.unref()
+    return child
+  } finally {
+    closeSync(out)
+  }
+}
+
 /** Delayed links are owned by a detached supervisor process (relays stop when it stops). */
 async function startSupervisor(state: LabState): Promise<void> {
-  const out = openSync(SUPERVISOR_LOG, 'a')
-  const child = spawn(process.execPath, [TSX_CLI, CLI_PATH, '__supervise'], { detached: true, stdio: ['ignore', out, out], cwd: RUN_DIR })
-  closeSync(out)
-  child.unref()
+  const child = spawnDetachedCommand('__supervise', SUPERVISOR_LOG)
   state.supervisorPid = child.pid
   await writeState(state)
   const expected = LINKS.filter((link) => link.delayMs !== undefined).length
@@ -262,10 +271,7 @@ async function startSupervisor(state: LabState): Promise<void> {
  * until it answers a looking-glass request, so a taken port fails up with the feed's own error.
  */
 async function startBgpFeedProcess(state: LabState): Promise<void> {
-  const out = openSync(BGP_FEED_LOG, 'a')
-  const child = spawn(process.execPath, [TSX_CLI, CLI_PATH, '__bgp-feed'], { detached: true, stdio: ['ignore', out, out], cwd: RUN_DIR })
-  closeSync(out)
-  child.unref()
+  const child = spawnDetachedCommand('__bgp-feed', BGP_FEED_LOG)
   state.bgpFeedPid = child.pid
   await writeState(state)
   const url = `http://${BGP_FEED.host}:${BGP_FEED.port}/data/looking-glass/data.json?resource=${encodeURIComponent(VIP4_PREFIX)}`

@@ -15,28 +15,14 @@
 // Needs root, `ip netns` and the lab's Debian packages; skipped with the reason otherwise; waits for
 // the other lab test files of the run (lab-harness.ts's lock). ~2.5 min.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { collectorUpdateLog, killBgp, startBgpScenario, startDnsScenario, stopDns } from '../../lab/lab.ts'
-import { RUN_DIR, VIP4_PREFIX, VIP6_PREFIX } from '../../lab/topology.ts'
+import { VIP4_PREFIX, VIP6_PREFIX, vantageById } from '../../lab/topology.ts'
 import type { Incident } from '../../src/core/findings.ts'
-import { acquireLabTestLock, labIsUp, labSkipReason, probeUntil, runLabCli, sleep, type LabTestLock } from './lab-harness.ts'
-import {
-  flapOneStepPerCycle,
-  labMonitorConfig,
-  pagerDutyEvents,
-  slackMessages,
-  startAlertReceivers,
-  startServe,
-  TARGET_ID,
-  type AlertReceivers,
-  type CycleLog,
-  type ServeHandle,
-} from './monitor-harness.ts'
-import { vantageById } from '../../lab/topology.ts'
+import { eventually, labSkipReason, probeUntil } from './lab-harness.ts'
+import { useLabMonitor } from './lab-monitor-suite.ts'
+import { flapOneStepPerCycle, pagerDutyEvents, slackMessages, TARGET_ID, type CycleLog } from './monitor-harness.ts'
 
 const reason = labSkipReason()
 
@@ -51,14 +37,6 @@ const FAILOVER_KEY = `${TARGET_ID}/failover/site:s1`
 const FLAPPING_KEY = `${TARGET_ID}/bgp-flapping/prefix:${VIP4_PREFIX}`
 /** The lab collector's peers (lab/topology.ts): r1, r2, r3 over their collector links. */
 const PEER = { r1: '10.53.41.2', r2: '10.53.42.2', r3: '10.53.43.2' }
-
-async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await sleep(50)
-  }
-}
 
 const findingsOf = (cycles: readonly CycleLog[]): string[] => cycles.flatMap((cycle) => cycle.findings)
 
@@ -87,48 +65,18 @@ function bgpCommand(prefix: string): { prefixes: { prefix: string; target: strin
 }
 
 describe.skipIf(reason !== undefined)('the monitor with the lab\'s BGP feed (e2e)', () => {
-  let lock: LabTestLock | undefined
-  let dir = ''
-  let receivers: AlertReceivers | undefined
-  let serve: ServeHandle | undefined
-
-  const monitor = (): ServeHandle => {
-    if (!serve) throw new Error('serve did not start')
-    return serve
-  }
-  const alerts = (): AlertReceivers => {
-    if (!receivers) throw new Error('no receivers')
-    return receivers
-  }
-
-  beforeAll(async () => {
-    lock = await acquireLabTestLock(420_000)
-    if (labIsUp()) throw new Error(`a lab is already up (${RUN_DIR}); run npm run lab -- down first`)
-    const up = runLabCli('up')
-    if (up.status !== 0) throw new Error(`lab up failed:\n${up.output}`)
+  const { monitor, alerts } = useLabMonitor({
+    name: 'anycast-monitor-bgp-e2e',
+    lockTimeoutMs: 420_000,
+    config: { pagerDutyMinSeverity: 'error' },
     // The collector peers with converged routers (lab.ts up): one announcement per session, no path
     // exploration that the BGP flapping detector would count.
-    expect((await collectorUpdateLog()).map((event) => `${event.protocol} ${event.kind}`).sort()).toEqual(
-      ['r1_v4', 'r1_v6', 'r2_v4', 'r2_v6', 'r3_v4', 'r3_v6'].map((protocol) => `${protocol} update`),
-    )
-    dir = mkdtempSync(join(tmpdir(), 'anycast-monitor-bgp-e2e-'))
-    receivers = await startAlertReceivers()
-    const config = labMonitorConfig({ storePath: join(dir, 'monitor.sqlite'), receivers, pagerDutyMinSeverity: 'error' })
-    serve = await startServe({ dir, config, env: receivers.env })
-  }, 480_000)
-
-  afterAll(async () => {
-    try {
-      if (serve) await serve.stop(5_000)
-      await receivers?.close()
-    } finally {
-      const down = runLabCli('down')
-      lock?.release()
-      if (dir) rmSync(dir, { recursive: true, force: true })
-      expect(down.status, down.output).toBe(0)
-      expect(labIsUp()).toBe(false)
-    }
-  }, 60_000)
+    afterUp: async () => {
+      expect((await collectorUpdateLog()).map((event) => `${event.protocol} ${event.kind}`).sort()).toEqual(
+        ['r1_v4', 'r1_v6', 'r2_v4', 'r2_v6', 'r3_v4', 'r3_v6'].map((protocol) => `${protocol} update`),
+      )
+    },
+  })
 
   it('`anycast-monitor bgp` prints the joined view of the lab collector: each peer\'s path, community and site', () => {
     for (const prefix of [VIP4_PREFIX, VIP6_PREFIX]) {

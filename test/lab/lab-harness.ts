@@ -19,6 +19,15 @@ const TEST_ROLE = 'vitest'
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Resolves when `check` holds, polling; throws with `what` after timeoutMs. */
+export async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
+    await sleep(50)
+  }
+}
+
 /** Why the lab tests cannot run here, or undefined. Synchronous: files decide to skip at collection time. */
 export function labSkipReason(): string | undefined {
   const reason = labUnavailableReason()

@@ -18,31 +18,24 @@
 // Needs root, `ip netns` and the lab's Debian packages (npm run lab -- deps); skipped with the reason
 // otherwise, when a lab is already up, or while bench/detection.ts uses the lab; waits for the other
 // lab test file of the run (lab-harness.ts's lock). ~1.5 min, of which the lab's up ~5 s.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { killBgp, startBgpScenario, startDnsScenario, stopDns } from '../../lab/lab.ts'
-import { RUN_DIR, failoverCatchment, routerById, siteById, steadyCatchment, vantageById, VANTAGES } from '../../lab/topology.ts'
+import { failoverCatchment, routerById, siteById, steadyCatchment, vantageById, VANTAGES } from '../../lab/topology.ts'
 import { createSqliteStore } from '../../src/adapters/store/sqlite.ts'
 import type { Incident } from '../../src/core/findings.ts'
 import type { Observation } from '../../src/core/model.ts'
-import { acquireLabTestLock, labIsUp, labSkipReason, probeUntil, runLabCli, sleep, type LabTestLock } from './lab-harness.ts'
+import { eventually, labSkipReason, probeUntil, sleep } from './lab-harness.ts'
+import { useLabMonitor } from './lab-monitor-suite.ts'
 import {
   flapOneStepPerCycle,
-  labMonitorConfig,
   pagerDutyEvents,
   PAGERDUTY_ROUTE,
   PAGERDUTY_ROUTING_KEY,
   sitesPerCycle,
   slackMessages,
   SLACK_ROUTE,
-  startAlertReceivers,
-  startServe,
   TARGET_ID,
-  type AlertReceivers,
   type CycleLog,
-  type ServeHandle,
 } from './monitor-harness.ts'
 
 const reason = labSkipReason()
@@ -59,59 +52,16 @@ const RTT_SLACK_MS = 12
 
 const BLACK_HOLE_KEY = `${TARGET_ID}/black-hole/site:s1`
 
-/** Resolves when `check` holds, polling; throws with `what` after timeoutMs. */
-async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await sleep(50)
-  }
-}
-
 const notificationsOf = (cycles: readonly CycleLog[]): string[] => cycles.flatMap((cycle) => cycle.notifications)
 const findingsOf = (cycles: readonly CycleLog[]): string[] => cycles.flatMap((cycle) => cycle.findings)
 
 describe.skipIf(reason !== undefined)('the monitor on the lab (e2e)', () => {
-  let lock: LabTestLock | undefined
-  let dir = ''
-  let storePath = ''
-  let receivers: AlertReceivers | undefined
-  let serve: ServeHandle | undefined
-
-  const monitor = (): ServeHandle => {
-    if (!serve) throw new Error('serve did not start')
-    return serve
-  }
-  const alerts = (): AlertReceivers => {
-    if (!receivers) throw new Error('no receivers')
-    return receivers
-  }
-
-  beforeAll(async () => {
-    // Another lab test file of this run may hold the lab: wait for it to bring it down.
-    lock = await acquireLabTestLock(240_000)
-    if (labIsUp()) throw new Error(`a lab is already up (${RUN_DIR}); run npm run lab -- down first`)
-    const up = runLabCli('up')
-    if (up.status !== 0) throw new Error(`lab up failed:\n${up.output}`)
-    dir = mkdtempSync(join(tmpdir(), 'anycast-monitor-e2e-'))
-    storePath = join(dir, 'monitor.sqlite')
-    receivers = await startAlertReceivers()
-    const config = labMonitorConfig({ storePath, receivers, intervalSeconds: INTERVAL_SECONDS, pagerDutyMinSeverity: 'error', bgp: false })
-    serve = await startServe({ dir, config, env: receivers.env })
-  }, 330_000)
-
-  afterAll(async () => {
-    try {
-      if (serve) await serve.stop(5_000)
-      await receivers?.close()
-    } finally {
-      const down = runLabCli('down')
-      lock?.release()
-      if (dir) rmSync(dir, { recursive: true, force: true })
-      expect(down.status, down.output).toBe(0)
-      expect(labIsUp()).toBe(false)
-    }
-  }, 60_000)
+  // Another lab test file of this run may hold the lab: wait for it to bring it down.
+  const { monitor, alerts, storePath: storePathOf } = useLabMonitor({
+    name: 'anycast-monitor-e2e',
+    lockTimeoutMs: 240_000,
+    config: { intervalSeconds: INTERVAL_SECONDS, pagerDutyMinSeverity: 'error', bgp: false },
+  })
 
   it('steady state: every vantage answers from its own site, no finding, no alert', async () => {
     const serve = monitor()
@@ -323,7 +273,7 @@ describe.skipIf(reason !== undefined)('the monitor on the lab (e2e)', () => {
     expect(serve.events.at(-1)).toMatchObject({ event: 'shutdown', reason: 'signal' })
     expect(serve.events.filter((event) => event.event === 'cycle-error')).toEqual([])
 
-    const store = createSqliteStore({ path: storePath })
+    const store = createSqliteStore({ path: storePathOf() })
     try {
       const stored = await store.incidents({ target: TARGET_ID })
       const summary = (incidents: readonly Incident[]) => incidents.map((i) => `${i.key} ${i.status} ${i.openedAt}`).sort()
