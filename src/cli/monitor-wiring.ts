@@ -41,6 +41,11 @@ export async function loadMonitorConfig(path: string, env: Readonly<Record<strin
   }
   const parsed = parseConfig(json)
   if (!parsed.ok) return { ok: false, error: `config ${path} is invalid:\n${formatConfigErrors(parsed.errors)}` }
+  // Their cycles would always miss them: refuse rather than report them missing forever.
+  const workerOnly = parsed.config.vantages.filter((vantage) => vantage.runner.kind === 'cloudflare-region').map((vantage) => vantage.id)
+  if (workerOnly.length > 0) {
+    return { ok: false, error: `config ${path}: vantages ${workerOnly.join(', ')} run only on the Cloudflare Worker (runner "cloudflare-region"): deploy workers/, or give them a "local" or "netns" runner` }
+  }
   const secrets = resolveRouteSecrets(parsed.config.alerts.routes, env, ['alerts', 'routes'])
   if (!secrets.ok) return { ok: false, error: `config ${path}: alert secrets missing:\n${formatConfigErrors(secrets.errors)}` }
   return { ok: true, config: parsed.config, routes: secrets.sinksConfig }
@@ -50,7 +55,7 @@ export function createRunners(config: Config): VantageRunner[] {
   return config.vantages.flatMap((vantage): VantageRunner[] => {
     if (vantage.runner.kind === 'local') return [createLocalRunner(vantage.id, nodeProbeDeps())]
     if (vantage.runner.kind === 'netns') return [createNetnsRunner({ vantage: vantage.id, namespace: vantage.runner.namespace })]
-    return [] // remote vantages push their observations; they have no runner here
+    return [] // remote vantages push their observations; Cloudflare regions run on the Worker only
   })
 }
 

@@ -150,6 +150,10 @@ export const TargetSchema = TargetFieldsSchema.superRefine((target, ctx) => {
   reportSharedExactIdentities(target.sites, ctx)
 }).describe('One anycast DNS service to monitor.')
 
+/** The regions a Durable Object can be placed near (`locationHint`). */
+export const CLOUDFLARE_LOCATION_HINTS = ['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const
+export type CloudflareLocationHint = (typeof CLOUDFLARE_LOCATION_HINTS)[number]
+
 const VantageRunnerSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('local').describe('Probe from the monitor process itself.') }),
@@ -162,6 +166,17 @@ const VantageRunnerSchema = z
     }),
     z.strictObject({
       kind: z.literal('remote').describe('A remote agent (cloud function, VPS) pushes observations to the ingest API.'),
+    }),
+    z.strictObject({
+      kind: z
+        .literal('cloudflare-region')
+        .describe(
+          'A Cloudflare Durable Object placed near a region (the Worker deployment only): DNS over TCP, since Workers have no ' +
+            'outbound UDP, and never to Cloudflare-announced addresses, which Workers cannot reach.',
+        ),
+      locationHint: z
+        .enum(CLOUDFLARE_LOCATION_HINTS)
+        .describe('Where the Durable Object is created (and stays): wnam, enam, sam, weur, eeur, apac, oc, afr or me.'),
     }),
   ])
   .describe('Where and how this vantage point runs its probes.')

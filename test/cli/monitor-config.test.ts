@@ -40,6 +40,18 @@ describe('loading the monitor config', () => {
     expect(loaded.error).toContain('probe.timeoutMs')
   })
 
+  it('refuses vantages that only the Cloudflare Worker can run, naming them', async () => {
+    const edge = { id: 'fra-edge', label: 'Frankfurt (edge)', region: 'weur', runner: { kind: 'cloudflare-region', locationHint: 'weur' } }
+    const loaded = await loadMonitorConfig(file('edge.json', { ...valid, vantages: [...valid.vantages, edge] }), { PD_KEY: 'k' })
+    expect(loaded).toMatchObject({ ok: false, error: expect.stringMatching(/vantages fra-edge run only on the Cloudflare Worker/) })
+  })
+
+  it('rejects a Cloudflare region without a known location hint', async () => {
+    const edge = { id: 'x', label: 'X', region: 'x', runner: { kind: 'cloudflare-region', locationHint: 'mars' } }
+    const loaded = await loadMonitorConfig(file('mars.json', { ...valid, vantages: [edge] }), { PD_KEY: 'k' })
+    expect(loaded).toMatchObject({ ok: false, error: expect.stringContaining('vantages[0].runner') })
+  })
+
   it('says so when the file is missing or not JSON', async () => {
     expect(await loadMonitorConfig(join(dir, 'absent.json'), {})).toMatchObject({ ok: false, error: expect.stringMatching(/cannot read config/) })
     expect(await loadMonitorConfig(file('broken.json', '{ targets: '), {})).toMatchObject({ ok: false, error: expect.stringMatching(/is not JSON/) })
