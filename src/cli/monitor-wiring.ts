@@ -2,22 +2,20 @@
 // serves which port on Node.
 import { readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
-import { createPagerDutySink } from '../adapters/alert/pagerduty.ts'
-import { createSlackSink } from '../adapters/alert/slack.ts'
-import { createWebhookSink } from '../adapters/alert/webhook.ts'
 import { createNetnsRunner } from '../adapters/runner/netns.ts'
 import { createSqliteStore } from '../adapters/store/sqlite.ts'
 import { createLocalRunner } from '../app/local-runner.ts'
 import type { CycleDeps } from '../app/run-cycle.ts'
-import { resolveRouteSecrets, routesFor, type ResolvedAlertRoute } from '../core/alerts/routes.ts'
+import { resolveRouteSecrets, type ResolvedAlertRoute } from '../core/alerts/routes.ts'
 import { formatConfigErrors, parseConfig, type Config } from '../core/config.ts'
-import { evaluateCycle, requiredHistoryCycles } from '../core/evaluate.ts'
-import type { AlertSink } from '../ports/alert-sink.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { VantageRunner } from '../ports/vantage-runner.ts'
 import { bgpCheckDeps } from './bgp-wiring.ts'
 import { nodeProbeDeps } from './node-probe-deps.ts'
+import { cycleDepsOf } from '../wiring/monitor.ts'
+
+export { createSinks } from '../wiring/monitor.ts'
 
 export const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() }
 
@@ -59,36 +57,10 @@ export function createRunners(config: Config): VantageRunner[] {
   })
 }
 
-export function createSinks(config: Config, routes: readonly ResolvedAlertRoute[]): Map<string, AlertSink> {
-  const common = {
-    statusPageUrl: config.alerts.statusPageUrl,
-    targetLabels: Object.fromEntries(config.targets.map((target) => [target.id, target.label])),
-  }
-  return new Map(
-    routes.map((route): [string, AlertSink] => {
-      if (route.kind === 'slack') return [route.route, createSlackSink({ ...common, route: route.route, webhookUrl: route.webhookUrl })]
-      if (route.kind === 'pagerduty') {
-        return [route.route, createPagerDutySink({ ...common, route: route.route, routingKey: route.routingKey, eventsUrl: route.eventsUrl })]
-      }
-      return [route.route, createWebhookSink({ ...common, route: route.route, url: route.url, secret: route.secret })]
-    }),
-  )
-}
-
 export function openStore(config: Config): MonitorStore {
   return createSqliteStore({ path: config.store.path })
 }
 
 export function cycleDeps(config: Config, routes: readonly ResolvedAlertRoute[], store: MonitorStore, runners: VantageRunner[]): CycleDeps {
-  const params = { detection: config.detection, incidents: config.incidents }
-  return {
-    config,
-    runners,
-    store,
-    clock: systemClock,
-    evaluate: (input) => evaluateCycle({ ...input, params }),
-    routesFor: (notification) => routesFor(notification, routes).map((route) => route.route),
-    historyCycles: requiredHistoryCycles(config.detection),
-    ...(config.bgp === undefined ? {} : { bgp: bgpCheckDeps(config.bgp) }),
-  }
+  return cycleDepsOf({ config, routes, store, runners, clock: systemClock, ...(config.bgp === undefined ? {} : { bgp: bgpCheckDeps(config.bgp) }) })
 }
