@@ -1,15 +1,12 @@
 // Which adapter serves each configured BGP source, on Node. Create the sources once per process: each
 // keeps its cache, its request budget or (RIS Live) its live feed.
-import { createBirdwatcherSource } from '../adapters/bgp/birdwatcher.ts'
-import { createRipestatSource } from '../adapters/bgp/ripestat.ts'
 import { createRisLiveSource, RIS_LIVE_DEFAULTS } from '../adapters/bgp/ris-live.ts'
-import { createBgpHistory, type BgpCheckDeps } from '../app/bgp-check.ts'
-import { requiredBgpHistory } from '../core/bgp/detectors/index.ts'
+import type { BgpCheckDeps } from '../app/bgp-check.ts'
 import { risLiveUrl } from '../core/bgp/ris-live.ts'
 import type { BgpSettings } from '../core/bgp/settings.ts'
 import type { BgpSource } from '../ports/bgp-source.ts'
+import { bgpCheckDepsOf, createPollingBgpSources } from '../wiring/bgp.ts'
 
-const MS_PER_SECOND = 1000
 const MS_PER_MINUTE = 60_000
 
 export interface BgpSourceOptions {
@@ -21,27 +18,8 @@ export interface BgpSourceOptions {
 }
 
 export function createBgpSources(bgp: BgpSettings, options: BgpSourceOptions = { streaming: false }): BgpSource[] {
-  const { ripestat, birdwatcher, risLive } = bgp.sources
-  const ripestatSource =
-    ripestat === undefined
-      ? undefined
-      : createRipestatSource({
-          baseUrl: ripestat.baseUrl,
-          sourceapp: ripestat.sourceapp,
-          requestTimeoutMs: ripestat.requestTimeoutMs,
-          maxConcurrentRequests: ripestat.maxConcurrentRequests,
-          maxDataAgeMs: ripestat.maxDataAgeSeconds * MS_PER_SECOND,
-          updatesWindowMs: ripestat.updatesWindowMinutes * MS_PER_MINUTE,
-        })
-  const birdwatcherSource =
-    birdwatcher === undefined
-      ? undefined
-      : createBirdwatcherSource({
-          name: birdwatcher.name,
-          baseUrl: birdwatcher.baseUrl,
-          requestTimeoutMs: birdwatcher.requestTimeoutMs,
-          maxDataAgeMs: birdwatcher.maxDataAgeSeconds * MS_PER_SECOND,
-        })
+  const { ripestat: ripestatSource, birdwatcher: birdwatcherSource } = createPollingBgpSources(bgp)
+  const { ripestat, risLive } = bgp.sources
   // The schema makes risLive require ripestat: RIS Live's starting routes come from its looking glass.
   const risLiveSource =
     !options.streaming || risLive === undefined || ripestat === undefined || ripestatSource === undefined
@@ -58,5 +36,5 @@ export function createBgpSources(bgp: BgpSettings, options: BgpSourceOptions = {
 
 /** What a monitor cycle needs for its BGP check; the history is in memory (a restart resets it). */
 export function bgpCheckDeps(bgp: BgpSettings): BgpCheckDeps {
-  return { settings: bgp, sources: createBgpSources(bgp, { streaming: true }), history: createBgpHistory(requiredBgpHistory(bgp.detection)) }
+  return bgpCheckDepsOf(bgp, createBgpSources(bgp, { streaming: true }))
 }
