@@ -4,7 +4,7 @@
 // exactly as it reads stat.ripe.net. Pure: lab/bgp-feed/server.ts reads the collector.
 import { collectorPeer, type CollectorEvent, type CollectorRoute, type CollectorSession } from '../collector.ts'
 import { BGP_FEED } from '../topology.ts'
-import { covers, parsePrefix, prefixCovers, type ParsedPrefix } from './prefix.ts'
+import { covers, parsePrefix, prefixCovers, type ParsedPrefix } from '../../src/core/net/prefix.ts'
 
 export const RIPESTAT_CALLS = ['looking-glass', 'routing-status', 'bgp-updates', 'rpki-validation'] as const
 export type LabRipestatCall = (typeof RIPESTAT_CALLS)[number]

@@ -4,7 +4,7 @@
 // Pure: lab/bgp-feed/server.ts holds the sockets and tails the collector's log.
 import { collectorPeer, type CollectorEvent } from '../collector.ts'
 import { COLLECTOR_ID } from './ripestat.ts'
-import { parsePrefix, prefixCovers } from './prefix.ts'
+import { parsePrefix, prefixCovers } from '../../src/core/net/prefix.ts'
 
 export interface Subscription {
   /** null: every prefix (RIS Live's subscription without a prefix filter). */

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { parseBirdProtocols, parseBirdRoutes, parseCollectorLog, type CollectorEvent, type CollectorRoute, type CollectorSession } from '../collector.ts'
 import { LAB_ROAS } from '../topology.ts'
-import { parsePrefix } from './prefix.ts'
+import { parsePrefix } from '../../src/core/net/prefix.ts'
 import {
   bgpUpdatesData,
   lookingGlassData,

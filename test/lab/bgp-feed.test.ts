@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseCollectorLog, type CollectorRoute, type CollectorSession, collectorPeer } from '../../lab/collector.ts'
-import { covers, parsePrefix, prefixCovers } from '../../lab/bgp-feed/prefix.ts'
 import {
   bgpUpdatesData,
   lookingGlassData,
@@ -165,21 +164,6 @@ describe('the feed in RIS Live shapes', () => {
     expect(subscriptionMatches(subscription(VIP, { lessSpecific: true }), '198.51.100.0/24')).toBe(true)
     expect(subscriptionMatches(subscription('2001:db8:53::/48'), '2001:db8:53::53/128')).toBe(true)
     expect(subscriptionMatches(subscription('2001:db8:53::/48'), VIP)).toBe(false)
-  })
-})
-
-describe('prefixes', () => {
-  it('covers by family and length, IPv6 shorthand and embedded IPv4 included', () => {
-    expect(prefixCovers('198.51.100.0/24', '198.51.100.53/32')).toBe(true)
-    expect(prefixCovers('198.51.100.0/25', '198.51.100.153/32')).toBe(false)
-    expect(prefixCovers('2001:db8::/32', '2001:db8:53::53/128')).toBe(true)
-    expect(prefixCovers('::ffff:0:0/96', '::ffff:198.51.100.53/128')).toBe(true)
-    expect(prefixCovers('0.0.0.0/0', '2001:db8::/32')).toBe(false)
-    expect(parsePrefix('198.51.100.0/33')).toBeNull()
-    expect(parsePrefix('not-an-ip/8')).toBeNull()
-    const host = parsePrefix('198.51.100.53')
-    expect(host).toMatchObject({ family: 4, length: 32 })
-    expect(covers(parsePrefix('198.51.100.0/24')!, host!)).toBe(true)
   })
 })
 

@@ -1,6 +1,6 @@
-// IP prefixes as numbers, for "is this route inside what was asked for": RIPEstat's resource and
-// RIS Live's subscription both include more-specifics, and a ROA covers the routes inside it.
-import { isIP } from 'node:net'
+// IP prefixes as numbers, for "is this address or route inside that prefix": the lab's BGP feed
+// (RIPEstat resources and RIS Live subscriptions include more-specifics, a ROA covers the routes
+// inside it) and the Worker's check that no target sits in Cloudflare's own ranges. Pure.
 
 export interface ParsedPrefix {
   family: 4 | 6
@@ -12,8 +12,8 @@ export interface ParsedPrefix {
 /** '198.51.100.0/24', '2001:db8::/32'; an address alone is a host prefix. null when unreadable. */
 export function parsePrefix(text: string): ParsedPrefix | null {
   const [address = '', lengthText] = text.trim().split('/')
-  const family = isIP(address)
-  if (family !== 4 && family !== 6) return null
+  const family = isIpv4(address) ? 4 : isIpv6(address) ? 6 : null
+  if (family === null) return null
   const bits = family === 4 ? 32 : 128
   const length = lengthText === undefined ? bits : /^\d{1,3}$/.test(lengthText) ? Number(lengthText) : NaN
   if (!(length >= 0 && length <= bits)) return null
@@ -52,4 +52,23 @@ function ipv6Value(address: string): bigint {
 function embeddedIpv4Groups(dotted: string): string[] {
   const value = Number(ipv4Value(dotted))
   return [((value >>> 16) & 0xffff).toString(16), (value & 0xffff).toString(16)]
+}
+
+function isIpv4(text: string): boolean {
+  const octets = text.split('.')
+  return octets.length === 4 && octets.every((octet) => /^(0|[1-9]\d{0,2})$/.test(octet) && Number(octet) <= 255)
+}
+
+/** Hex groups with at most one '::', or six groups and an embedded IPv4 address; no zone index. */
+function isIpv6(text: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || (text.match(/::/g) ?? []).length > 1) return false
+  const [head = '', tail] = text.split('::')
+  const groups = [...(head === '' ? [] : head.split(':')), ...(tail === undefined || tail === '' ? [] : tail.split(':'))]
+  const last = groups.at(-1) ?? ''
+  const embedded = last.includes('.')
+  if (embedded && !isIpv4(last)) return false
+  const hexGroups = embedded ? groups.slice(0, -1) : groups
+  if (!hexGroups.every((group) => /^[0-9a-fA-F]{1,4}$/.test(group))) return false
+  const width = hexGroups.length + (embedded ? 2 : 0)
+  return tail === undefined ? width === 8 : width <= 7
 }
