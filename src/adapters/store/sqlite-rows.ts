@@ -1,9 +1,15 @@
-// Rows of the SQLite store as the driver returns them, and their conversion to and from port types.
-import type { Incident, Notification } from '../../core/findings.ts'
+// Rows of the SQLite and D1 stores as their drivers return them, and their conversion to and from port
+// types: the statements' parameters (in sqlite-sql.ts column order) and the port values read back.
+import type { CycleRecord, Incident, Notification } from '../../core/findings.ts'
 import type { IdentitySource, Observation, Outcome, TransportName } from '../../core/model.ts'
-import type { CatchmentChange, CatchmentEntry, DeliveryStatus, OutboxItem, Rollup, RollupGranularity } from '../../ports/store.ts'
+import type {
+  CatchmentChange, CatchmentEntry, DeliveryStatus, OutboxItem, Rollup, RollupGranularity, StoredPolicyState,
+} from '../../ports/store.ts'
 import { PERCENTILES } from './derive.ts'
-import { histogramPercentilesMs } from './rtt-histogram.ts'
+import type { RollupDelta } from './rollup-deltas.ts'
+import { histogramPercentilesMs, histogramToJson } from './rtt-histogram.ts'
+
+export type SqlValue = string | number | null
 
 const ROLLUP_FRACTIONS = [PERCENTILES.p50, PERCENTILES.p95]
 
@@ -39,7 +45,7 @@ export interface ObservationRow {
 }
 
 /** INSERT_OBSERVATION's parameters after cycle_ref, in column order. */
-export function observationParams(o: Observation): (string | number | null)[] {
+export function observationParams(o: Observation): SqlValue[] {
   return [
     o.observedAt, o.target, o.vantage, o.address, o.port, o.qname, o.transport, o.outcome, o.rcode, o.rttMs, o.connectMs,
     o.identity?.source ?? null, o.identity?.hex ?? null, o.identity?.text ?? null, o.site ?? null,
@@ -82,6 +88,14 @@ export interface RollupRow {
   rtt_histogram: string
 }
 
+/** A rollup upsert's parameters. */
+export function rollupDeltaParams(delta: RollupDelta): SqlValue[] {
+  return [
+    delta.target, delta.bucketStart, delta.vantage, siteToColumn(delta.site), delta.count, delta.successes,
+    delta.rttCount, delta.rttMinMs, delta.rttMaxMs, histogramToJson(delta.rttHistogram),
+  ]
+}
+
 export function rollupFromRow(target: string, granularity: RollupGranularity, row: RollupRow): Rollup {
   const [p50, p95] = row.rtt_min_ms === null || row.rtt_max_ms === null
     ? [null, null]
@@ -110,6 +124,14 @@ export interface CatchmentRow {
 
 export function catchmentFromRow(row: CatchmentRow): CatchmentEntry {
   return { target: row.target, vantage: row.vantage, site: siteFromColumn(row.site), since: row.since }
+}
+
+export function catchmentEntryParams(entry: CatchmentEntry): SqlValue[] {
+  return [entry.target, entry.vantage, siteToColumn(entry.site), entry.since]
+}
+
+export function catchmentChangeParams(change: CatchmentChange, cycleId: string): SqlValue[] {
+  return [change.target, change.vantage, change.at, siteToColumn(change.from), siteToColumn(change.to), cycleId]
 }
 
 export interface CatchmentChangeRow {
@@ -147,10 +169,50 @@ export function outboxItemFromRow(row: OutboxRow): OutboxItem {
   }
 }
 
+/** `${notification.id}|${route}`: the outbox item's id. */
+export function outboxIdOf(notification: Notification, route: string): string {
+  return `${notification.id}|${route}`
+}
+
+/** INSERT_OUTBOX_ITEM's parameters; the item is due at notification.at. */
+export function outboxItemParams(route: string, notification: Notification, nowMs: number): SqlValue[] {
+  return [
+    outboxIdOf(notification, route), route, notification.id, notification.incident.key, notification.event, notification.at,
+    JSON.stringify(notification), notification.at, nowMs, nowMs,
+  ]
+}
+
 /** UPSERT_INCIDENT's parameters. */
-export function incidentParams(incident: Incident): (string | number | null)[] {
+export function incidentParams(incident: Incident): SqlValue[] {
   return [
     incident.key, incident.openedAt, incident.target, incident.kind, incident.scope, incident.severity,
     incident.status, incident.resolvedAt, JSON.stringify(incident),
   ]
+}
+
+export interface CycleRow {
+  id: number
+  cycle_id: string
+  target: string
+  started_at: number
+  missing_vantages: string
+}
+
+/** Cycles (SELECT_RECENT_CYCLES, newest first) with their observations (SELECT_RECENT_CYCLE_OBSERVATIONS), oldest first. */
+export function cyclesFromRows(cycleRows: readonly CycleRow[], observationRows: readonly (ObservationRow & { cycle_ref: number })[]): CycleRecord[] {
+  const byCycle = new Map<number, CycleRecord>()
+  const cycles = [...cycleRows].reverse().map((row) => {
+    const cycle: CycleRecord = {
+      cycleId: row.cycle_id, target: row.target, startedAt: row.started_at,
+      observations: [], missingVantages: JSON.parse(row.missing_vantages) as CycleRecord['missingVantages'],
+    }
+    byCycle.set(row.id, cycle)
+    return cycle
+  })
+  for (const row of observationRows) byCycle.get(row.cycle_ref)?.observations.push(observationFromRow(row))
+  return cycles
+}
+
+export function policyStateFromRow(row: { version: number; state: string } | null | undefined): StoredPolicyState {
+  return row ? { version: row.version, state: JSON.parse(row.state) as unknown } : { version: 0, state: null }
 }

@@ -1,6 +1,31 @@
-// Every statement the SQLite store runs. Plain SQLite that D1 also runs: positional `?` parameters
-// only, UPSERT, RETURNING and json_each (D1 has them all).
+// Every statement the SQLite store runs, shared with the D1 store (d1-sql.ts adds what only D1 needs).
+// Plain SQLite that D1 also runs: positional `?` parameters only, UPSERT, RETURNING and json_each.
+// Inserts that a store may send for many rows at once are kept as a RowInsert.
 import type { RollupGranularity } from '../../ports/store.ts'
+
+/** An INSERT in pieces: `${into} VALUES ${row}, ${row}, ... ${onConflict}`. */
+export interface RowInsert {
+  into: string
+  /** One row's tuple; its `?` count is the parameters per row. */
+  row: string
+  onConflict: string
+}
+
+export function insertRowsSql(insert: RowInsert, rows: number): string {
+  return `${insert.into} VALUES ${Array.from({ length: rows }, () => insert.row).join(', ')} ${insert.onConflict}`.trimEnd()
+}
+
+export function parametersPerRow(insert: RowInsert): number {
+  return insert.row.split('?').length - 1
+}
+
+/** `(?, ?, ...)` with `count` placeholders. */
+export function placeholders(count: number): string {
+  return `(${Array.from({ length: count }, () => '?').join(', ')})`
+}
+
+/** LIMIT -1: no limit. */
+export const NO_LIMIT = -1
 
 export const ROLLUP_TABLES: Record<RollupGranularity, string> = { hour: 'rollups_hourly', day: 'rollups_daily' }
 
@@ -10,8 +35,15 @@ export const SELECT_LATEST_CYCLE_START = 'SELECT max(started_at) AS started_at F
 
 const OBSERVATION_COLUMNS = `observed_at, target, vantage, address, port, qname, transport, outcome, rcode, rtt_ms, connect_ms,
   identity_source, identity_hex, identity_text, site, retried_over_tcp, ignored_replies, error`
-export const INSERT_OBSERVATION = `INSERT INTO observations (cycle_ref, ${OBSERVATION_COLUMNS})
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+/** observationParams' count. */
+export const OBSERVATION_PARAMS = 18
+/** A row is the cycle's rowid (cycle_ref) and observationParams. */
+export const OBSERVATION_INSERT: RowInsert = {
+  into: `INSERT INTO observations (cycle_ref, ${OBSERVATION_COLUMNS})`,
+  row: placeholders(1 + OBSERVATION_PARAMS),
+  onConflict: '',
+}
+export const INSERT_OBSERVATION = insertRowsSql(OBSERVATION_INSERT, 1)
 export const SELECT_OBSERVATIONS = `SELECT ${OBSERVATION_COLUMNS} FROM observations
   WHERE target = ? AND observed_at >= ? AND observed_at < ? AND (? IS NULL OR vantage = ?)
   ORDER BY observed_at, id LIMIT ?`
@@ -26,19 +58,37 @@ export const SELECT_RECENT_CYCLE_OBSERVATIONS = `SELECT cycle_ref, ${OBSERVATION
 export const SELECT_CATCHMENT_OF_TARGET = 'SELECT target, vantage, site, since FROM catchment_current WHERE target = ?'
 export const SELECT_CATCHMENT = `SELECT target, vantage, site, since FROM catchment_current
   WHERE (? IS NULL OR target = ?) ORDER BY target, vantage`
-export const UPSERT_CATCHMENT = `INSERT INTO catchment_current (target, vantage, site, since) VALUES (?, ?, ?, ?)
-  ON CONFLICT (target, vantage) DO UPDATE SET site = excluded.site, since = excluded.since`
-export const INSERT_CATCHMENT_CHANGE = `INSERT INTO catchment_changes (target, vantage, at, from_site, to_site, cycle_id)
-  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target, at, vantage) DO NOTHING`
+/** A row is catchmentEntryParams. */
+export const CATCHMENT_UPSERT: RowInsert = {
+  into: 'INSERT INTO catchment_current (target, vantage, site, since)',
+  row: placeholders(4),
+  onConflict: 'ON CONFLICT (target, vantage) DO UPDATE SET site = excluded.site, since = excluded.since',
+}
+export const UPSERT_CATCHMENT = insertRowsSql(CATCHMENT_UPSERT, 1)
+/** A row is catchmentChangeParams. */
+export const CATCHMENT_CHANGE_INSERT: RowInsert = {
+  into: 'INSERT INTO catchment_changes (target, vantage, at, from_site, to_site, cycle_id)',
+  row: placeholders(6),
+  onConflict: 'ON CONFLICT (target, at, vantage) DO NOTHING',
+}
+export const INSERT_CATCHMENT_CHANGE = insertRowsSql(CATCHMENT_CHANGE_INSERT, 1)
 export const SELECT_CATCHMENT_CHANGES = `SELECT target, vantage, at, from_site, to_site FROM catchment_changes
   WHERE target = ? AND at >= ? AND at < ? AND (? IS NULL OR vantage = ?)
   ORDER BY at, vantage LIMIT ?`
 
-/** Adds a delta to a bucket: counts add up, min/max keep the extremes, histograms add bin by bin. */
+/** Adds a delta (a row is rollupDeltaParams) to a bucket: counts add up, min/max keep the extremes, histograms add bin by bin. */
+export function rollupUpsert(table: string): RowInsert {
+  return {
+    into: `INSERT INTO ${table} (target, bucket_start, vantage, site, count, successes, rtt_count, rtt_min_ms, rtt_max_ms, rtt_histogram)`,
+    row: placeholders(10),
+    onConflict: rollupOnConflict(table),
+  }
+}
 export function upsertRollupSql(table: string): string {
-  return `INSERT INTO ${table} (target, bucket_start, vantage, site, count, successes, rtt_count, rtt_min_ms, rtt_max_ms, rtt_histogram)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (target, bucket_start, vantage, site) DO UPDATE SET
+  return insertRowsSql(rollupUpsert(table), 1)
+}
+function rollupOnConflict(table: string): string {
+  return `ON CONFLICT (target, bucket_start, vantage, site) DO UPDATE SET
     count = count + excluded.count,
     successes = successes + excluded.successes,
     rtt_count = rtt_count + excluded.rtt_count,
@@ -67,20 +117,28 @@ export const INSERT_FIRST_POLICY_STATE = `INSERT INTO policy_state (target, vers
 export const UPDATE_POLICY_STATE = `UPDATE policy_state SET version = version + 1, state = ?, updated_at = ?
   WHERE target = ? AND version = ?`
 
-export const UPSERT_INCIDENT = `INSERT INTO incidents
-  (incident_key, opened_at, target, kind, scope, severity, status, resolved_at, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (incident_key, opened_at) DO UPDATE SET target = excluded.target, kind = excluded.kind,
+/** A row is incidentParams. */
+export const INCIDENT_UPSERT: RowInsert = {
+  into: 'INSERT INTO incidents (incident_key, opened_at, target, kind, scope, severity, status, resolved_at, incident)',
+  row: placeholders(9),
+  onConflict: `ON CONFLICT (incident_key, opened_at) DO UPDATE SET target = excluded.target, kind = excluded.kind,
     scope = excluded.scope, severity = excluded.severity, status = excluded.status,
-    resolved_at = excluded.resolved_at, incident = excluded.incident`
+    resolved_at = excluded.resolved_at, incident = excluded.incident`,
+}
+export const UPSERT_INCIDENT = insertRowsSql(INCIDENT_UPSERT, 1)
 export const SELECT_INCIDENTS = `SELECT incident FROM incidents
   WHERE (? IS NULL OR target = ?) AND (? IS NULL OR status = ?)
   ORDER BY opened_at DESC, incident_key LIMIT ?`
 
 const OUTBOX_ITEM_COLUMNS = 'seq, id, route, notification, status, attempts, next_attempt_at, last_error'
-export const INSERT_OUTBOX_ITEM = `INSERT INTO outbox (id, route, notification_id, incident_key, event, at, notification,
-  status, attempts, next_attempt_at, last_error, detail, created_at, updated_at, delivered_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, ?, ?, NULL)
-  ON CONFLICT (id) DO NOTHING`
+/** A row is outboxItemParams. */
+export const OUTBOX_ITEM_INSERT: RowInsert = {
+  into: `INSERT INTO outbox (id, route, notification_id, incident_key, event, at, notification,
+  status, attempts, next_attempt_at, last_error, detail, created_at, updated_at, delivered_at)`,
+  row: "(?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, ?, ?, NULL)",
+  onConflict: 'ON CONFLICT (id) DO NOTHING',
+}
+export const INSERT_OUTBOX_ITEM = insertRowsSql(OUTBOX_ITEM_INSERT, 1)
 /** One statement, so one write lock: two claimers can never both see an item as due. */
 export const CLAIM_DUE_OUTBOX_ITEMS = `UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, updated_at = ?
   WHERE seq IN (

@@ -11,20 +11,19 @@ import { DAY_MS, advanceCatchment } from './derive.ts'
 import {
   INSERT_APPLIED_SQL, SELECT_APPLIED_SQL, applyMigrations, loadMigrations, type Migration, type MigrationTarget,
 } from './migrations.ts'
-import { createRollupAccumulator, type RollupDelta } from './rollup-deltas.ts'
-import { histogramToJson } from './rtt-histogram.ts'
+import { createRollupAccumulator } from './rollup-deltas.ts'
 import * as sql from './sqlite-sql.ts'
 import {
-  catchmentChangeFromRow, catchmentFromRow, incidentParams, observationFromRow, observationParams, outboxItemFromRow,
-  rollupFromRow, siteToColumn,
-  type CatchmentChangeRow, type CatchmentRow, type ObservationRow, type OutboxRow, type RollupRow,
+  catchmentChangeFromRow, catchmentChangeParams, catchmentEntryParams, catchmentFromRow, cyclesFromRows, incidentParams,
+  observationFromRow, observationParams, outboxItemFromRow, outboxItemParams, policyStateFromRow, rollupDeltaParams, rollupFromRow,
+  type CatchmentChangeRow, type CatchmentRow, type CycleRow, type ObservationRow, type OutboxRow, type RollupRow,
 } from './sqlite-rows.ts'
 import { guarded } from './store-error.ts'
 
 const ORIGIN = 'store:sqlite'
 /** Cycles deleted per prune transaction (with their observations). */
 const PRUNE_CHUNK_CYCLES = 2_000
-const NO_LIMIT = -1
+const { NO_LIMIT } = sql
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
@@ -174,13 +173,6 @@ function writeCyclesIn(db: Db, st: Statements, cycles: readonly CycleRecord[]): 
   }).immediate()
 }
 
-function rollupDeltaParams(delta: RollupDelta): (string | number | null)[] {
-  return [
-    delta.target, delta.bucketStart, delta.vantage, siteToColumn(delta.site), delta.count, delta.successes,
-    delta.rttCount, delta.rttMinMs, delta.rttMaxMs, histogramToJson(delta.rttHistogram),
-  ]
-}
-
 interface TargetCatchment {
   latestStartedAt: number
   entries: Map<string, CatchmentEntry>
@@ -211,22 +203,12 @@ function createCatchmentTracker(st: Statements) {
         state.entries.set(entry.vantage, entry)
         updated.set(`${entry.target}\u0000${entry.vantage}`, entry)
       }
-      for (const change of next.changes) {
-        st.insertCatchmentChange.run(change.target, change.vantage, change.at, siteToColumn(change.from), siteToColumn(change.to), cycle.cycleId)
-      }
+      for (const change of next.changes) st.insertCatchmentChange.run(...catchmentChangeParams(change, cycle.cycleId))
     },
     flush(): void {
-      for (const entry of updated.values()) st.upsertCatchment.run(entry.target, entry.vantage, siteToColumn(entry.site), entry.since)
+      for (const entry of updated.values()) st.upsertCatchment.run(...catchmentEntryParams(entry))
     },
   }
-}
-
-interface CycleRow {
-  id: number
-  cycle_id: string
-  target: string
-  started_at: number
-  missing_vantages: string
 }
 
 function recentCyclesIn(db: Db, st: Statements, target: string, limit: number): CycleRecord[] {
@@ -234,25 +216,14 @@ function recentCyclesIn(db: Db, st: Statements, target: string, limit: number): 
   return db.transaction(() => {
     const cycleRows = st.selectRecentCycles.all(target, limit) as CycleRow[]
     const observationRows = st.selectRecentCycleObservations.all(target, limit) as (ObservationRow & { cycle_ref: number })[]
-    const byCycle = new Map<number, CycleRecord>()
-    const cycles = cycleRows.reverse().map((row) => {
-      const cycle: CycleRecord = {
-        cycleId: row.cycle_id, target: row.target, startedAt: row.started_at,
-        observations: [], missingVantages: JSON.parse(row.missing_vantages) as CycleRecord['missingVantages'],
-      }
-      byCycle.set(row.id, cycle)
-      return cycle
-    })
-    for (const row of observationRows) byCycle.get(row.cycle_ref)?.observations.push(observationFromRow(row))
-    return cycles
+    return cyclesFromRows(cycleRows, observationRows)
   })()
 }
 
 // ---- policy state, incidents, outbox
 
 function loadPolicyStateIn(st: Statements, target: string): StoredPolicyState {
-  const row = st.selectPolicyState.get(target) as { version: number; state: string } | undefined
-  return row ? { version: row.version, state: JSON.parse(row.state) as unknown } : { version: 0, state: null }
+  return policyStateFromRow(st.selectPolicyState.get(target) as { version: number; state: string } | undefined)
 }
 
 interface PolicySave {
@@ -271,17 +242,8 @@ function savePolicyStateIn(st: Statements, nowMs: number, save: PolicySave): boo
     : st.updatePolicyState.run(stateJson, nowMs, save.target, save.expectedVersion)
   if (swapped.changes !== 1) return false
   for (const incident of save.incidents) st.upsertIncident.run(...incidentParams(incident))
-  for (const { route, notification } of save.outbox) {
-    st.insertOutboxItem.run(
-      outboxIdOf(notification, route), route, notification.id, notification.incident.key, notification.event, notification.at,
-      JSON.stringify(notification), notification.at, nowMs, nowMs,
-    )
-  }
+  for (const { route, notification } of save.outbox) st.insertOutboxItem.run(...outboxItemParams(route, notification, nowMs))
   return true
-}
-
-export function outboxIdOf(notification: Notification, route: string): string {
-  return `${notification.id}|${route}`
 }
 
 function claimIn(st: Statements, now: number, limit: number, leaseMs: number): OutboxItem[] {
