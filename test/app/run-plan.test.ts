@@ -54,6 +54,20 @@ describe('running a probe plan', () => {
     expect(maxInFlight()).toBe(3)
   })
 
+  it('turns a probe that throws into a network-error observation and keeps the others', async () => {
+    const { deps } = nodesByAddress()
+    const exchange = deps.transports.udp!.exchange
+    const udp = { name: 'udp' as const, exchange: (e: Parameters<typeof exchange>[0]) => (e.address === '192.0.2.2' ? Promise.reject(new Error('bug')) : exchange(e)) }
+    const tasks = ['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((address) => task(address))
+    const observations = await runPlan({ ...deps, transports: { ...deps.transports, udp } }, { vantage: 'par', cycleStartedAt: 1, concurrency: 2, tasks })
+    expect(observations.map((o) => [o.address, o.outcome, o.error])).toEqual([
+      ['192.0.2.1', 'ok', null],
+      ['192.0.2.2', 'network-error', 'probe failed inside the vantage: bug'],
+      ['192.0.2.3', 'ok', null],
+    ])
+    expect(observations[1]).toMatchObject({ vantage: 'par', target: 'lab', transport: 'udp', rcode: null, identity: null })
+  })
+
   it('returns nothing for an empty plan', async () => {
     expect(await runPlan(nodesByAddress().deps, { vantage: 'par', cycleStartedAt: 1, concurrency: 3, tasks: [] })).toEqual([])
   })
