@@ -3,21 +3,11 @@ import { fileURLToPath } from 'node:url'
 import type { Observation } from '../../core/model.ts'
 import { ObservationListSchema } from '../../core/wire-schemas.ts'
 import type { ProbePlan, VantageRunner } from '../../ports/vantage-runner.ts'
+import { VantageRunnerError } from './runner-error.ts'
 
 const CLI_PATH = fileURLToPath(new URL('../../../bin/anycast-monitor.js', import.meta.url))
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024
 const STDERR_KEPT_CHARS = 2000
-
-export class VantageRunnerError extends Error {
-  constructor(
-    readonly origin: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${origin}: ${message}`, options)
-    this.name = 'VantageRunnerError'
-  }
-}
 
 /**
  * A vantage inside a Linux network namespace: the plan goes to `ip netns exec NAME anycast-monitor
