@@ -106,7 +106,7 @@ export interface MonitorStore {
   /**
    * Rollups whose bucket starts in [since, until), ordered by bucketStart, vantage, site (null first).
    * RTT figures are over the successes; p50/p95 are nearest-rank values, exact or within the store's
-   * documented tolerance (sqlite: 2% + 0.01 ms); min and max are exact.
+   * documented tolerance (sqlite and d1: 2% + 0.01 ms); min and max are exact.
    */
   rollups(query: { target: string; granularity: RollupGranularity; since: number; until: number }): Promise<Rollup[]>
   /** The current site of every (target, vantage) seen, ordered by target, vantage. */

@@ -14,7 +14,20 @@ export function guarded<T>(origin: string, what: string, operation: () => T): T 
   try {
     return operation()
   } catch (cause) {
-    if (cause instanceof StoreError) throw cause
-    throw new StoreError(origin, `${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    throw storeErrorOf(origin, what, cause)
   }
+}
+
+/** guarded for an asynchronous operation: its rejection becomes a StoreError. */
+export async function guardedAsync<T>(origin: string, what: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch (cause) {
+    throw storeErrorOf(origin, what, cause)
+  }
+}
+
+function storeErrorOf(origin: string, what: string, cause: unknown): StoreError {
+  if (cause instanceof StoreError) return cause
+  return new StoreError(origin, `${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
 }
