@@ -1,4 +1,5 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { fileURLToPath } from 'node:url'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { summaryLineReporter } from './test/reporters/summary-line.ts'
 
@@ -26,11 +27,16 @@ export default defineConfig({
       },
       {
         // Tests run inside workerd; global-setup.ts runs in Node and starts the loopback DNS servers.
-        plugins: [cloudflareTest({ wrangler: { configPath: './test/workers/wrangler.jsonc' } })],
+        // migrations/ is read here, in Node, and handed to apply-d1-migrations.ts as the TEST_MIGRATIONS binding.
+        plugins: [cloudflareTest(async () => ({
+          wrangler: { configPath: './test/workers/wrangler.jsonc' },
+          miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))) } },
+        }))],
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           globalSetup: ['test/workers/global-setup.ts'],
+          setupFiles: ['test/workers/apply-d1-migrations.ts'],
           testTimeout: TEST_TIMEOUT_MS,
           hookTimeout: HOOK_TIMEOUT_MS,
         },
