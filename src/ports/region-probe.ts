@@ -14,7 +14,14 @@ export interface RegionReport {
   ranAt: number
 }
 
+/**
+ * What an invocation answers: its report, or why it ran nothing (a plan over its budget, an invalid plan
+ * or env). A refusal is data rather than an exception, so that it crosses RPC as it is and is not logged
+ * as the Durable Object's uncaught error.
+ */
+export type RegionResult = ({ ok: true } & RegionReport) | { ok: false; error: string }
+
 /** A regional probe as its caller sees it: a Durable Object stub, or a fake in tests. */
 export interface RegionProbe {
-  runPlan(plan: ProbePlan): Promise<RegionReport>
+  runPlan(plan: ProbePlan): Promise<RegionResult>
 }

@@ -47,7 +47,8 @@ describe('one invocation of a regional probe', () => {
   it('returns one observation per task in task order, the colo it ran in and when', async () => {
     const { deps } = region()
     const report = await runRegionPlan(deps, plan([task(0), task(1)]))
-    expect(report).toMatchObject({ colo: 'FRA', ranAt: NOW })
+    expect(report).toMatchObject({ ok: true, colo: 'FRA', ranAt: NOW })
+    if (!report.ok) return
     expect(report.observations.map((o) => [o.vantage, o.address, o.outcome, o.identity?.text])).toEqual([
       ['cf-weur', '192.0.2.1', 'ok', '192.0.2.1'],
       ['cf-weur', '192.0.2.2', 'ok', '192.0.2.2'],
@@ -57,13 +58,14 @@ describe('one invocation of a regional probe', () => {
   it('keeps at most 6 probes in flight whatever concurrency the plan asks for', async () => {
     const { deps, maxInFlight } = region()
     const report = await runRegionPlan(deps, plan(Array.from({ length: 16 }, (_, index) => task(index)), 16))
-    expect(report.observations).toHaveLength(16)
+    expect(report.ok && report.observations).toHaveLength(16)
     expect(maxInFlight()).toBe(6)
   })
 
   it('reports a UDP task as a network error, since a Worker cannot send it', async () => {
     const { deps } = region()
     const report = await runRegionPlan(deps, plan([task(0, { transport: 'udp' }), task(1)]))
+    if (!report.ok) throw new Error(report.error)
     expect(report.observations.map((o) => [o.transport, o.outcome, o.error])).toEqual([
       ['udp', 'network-error', 'no udp transport in this runtime'],
       ['tcp', 'ok', null],
@@ -72,18 +74,22 @@ describe('one invocation of a regional probe', () => {
 
   it('reports the colo as null when the lookup fails, and still probes', async () => {
     const { deps } = region({ locateColo: () => Promise.reject(new Error('lookup broke')) })
-    expect(await runRegionPlan(deps, plan([task(0)]))).toMatchObject({ colo: null, observations: [{ outcome: 'ok' }] })
+    expect(await runRegionPlan(deps, plan([task(0)]))).toMatchObject({ ok: true, colo: null, observations: [{ outcome: 'ok' }] })
   })
 
   it('refuses a plan over its subrequest budget instead of running part of it', async () => {
     const { deps } = region({ limits: { maxConnections: 6, subrequestBudget: 10 } })
-    await expect(runRegionPlan(deps, plan(Array.from({ length: 4 }, (_, index) => task(index))))).rejects.toThrow(
-      'plan for cf-weur refused: its 4 tasks can make up to 12 connect() calls, over the budget of 10 per invocation; split it into 2 invocations first',
-    )
+    expect(await runRegionPlan(deps, plan(Array.from({ length: 4 }, (_, index) => task(index))))).toEqual({
+      ok: false,
+      error: 'plan for cf-weur refused: its 4 tasks can make up to 12 connect() calls, over the budget of 10 per invocation; split it into 2 invocations first',
+    })
   })
 
   it('refuses a task that no invocation can fit', async () => {
     const { deps } = region({ limits: { maxConnections: 6, subrequestBudget: 2 } })
-    await expect(runRegionPlan(deps, plan([task(0)]))).rejects.toThrow(/^plan for cf-weur refused: task 0 can make up to 3 connect\(\) calls.*budget of 2/)
+    expect(await runRegionPlan(deps, plan([task(0)]))).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^plan for cf-weur refused: task 0 can make up to 3 connect\(\) calls.*budget of 2 per invocation$/),
+    })
   })
 })

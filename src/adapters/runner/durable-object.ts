@@ -2,7 +2,7 @@ import type { CloudflareLocationHint } from '../../core/config.ts'
 import type { Observation } from '../../core/model.ts'
 import { budgetProbeTasks, type ProbeLimits } from '../../core/probe-budget.ts'
 import { ObservationListSchema } from '../../core/wire-schemas.ts'
-import type { RegionProbe, RegionReport } from '../../ports/region-probe.ts'
+import type { RegionProbe, RegionReport, RegionResult } from '../../ports/region-probe.ts'
 import type { ProbePlan, VantageRunner } from '../../ports/vantage-runner.ts'
 import { VantageRunnerError } from './runner-error.ts'
 
@@ -37,8 +37,8 @@ export interface DurableObjectRunner extends VantageRunner {
  * A vantage that is a ProbeRegion Durable Object near a Cloudflare region. A plan over one invocation's
  * subrequest budget is cut into chunks (budgetProbeTasks), sent one after the other to the same object:
  * concurrent calls to one Durable Object share its I/O context, so they would share its 6 connections
- * too. The observations come back in task order. When an invocation fails, the whole run rejects naming
- * the vantage and region, and the cycle records the vantage as missing.
+ * too. The observations come back in task order. When an invocation fails or refuses its chunk, the whole
+ * run rejects naming the vantage and region, and the cycle records the vantage as missing.
  */
 export function createDurableObjectRunner<Id>(options: DurableObjectRunnerOptions<Id>): DurableObjectRunner {
   const origin = `runner:durable-object:${options.vantage} (${options.locationHint})`
@@ -60,13 +60,15 @@ async function runInRegion<Id>(options: DurableObjectRunnerOptions<Id>, origin: 
   for (const [index, tasks] of budget.chunks.entries()) {
     const step = `invocation ${index + 1} of ${budget.chunks.length}`
     if (signal.aborted) throw new VantageRunnerError(origin, `did not report before the cycle deadline (${step} not started)`)
-    let report: RegionReport
+    let result: RegionResult
     try {
-      report = await untilAborted(region.runPlan({ ...plan, tasks, concurrency: budget.concurrency }), signal)
+      result = await untilAborted(region.runPlan({ ...plan, tasks, concurrency: budget.concurrency }), signal)
     } catch (cause) {
       const reason = signal.aborted ? 'did not report before the cycle deadline' : errorText(cause)
       throw new VantageRunnerError(origin, `${step} failed: ${reason}`, { cause })
     }
+    if (!result.ok) throw new VantageRunnerError(origin, `${step} ran nothing: ${result.error}`)
+    const report: RegionReport = result
     run.observations.push(...checkedObservations(report, tasks.length, origin, step))
     run.invocations.push({ colo: report.colo, ranAt: report.ranAt, tasks: tasks.length })
   }

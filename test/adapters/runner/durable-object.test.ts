@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createDurableObjectRunner, type RegionNamespace } from '../../../src/adapters/runner/durable-object.ts'
 import type { CloudflareLocationHint } from '../../../src/core/config.ts'
 import type { Observation } from '../../../src/core/model.ts'
-import type { RegionReport } from '../../../src/ports/region-probe.ts'
+import type { RegionResult } from '../../../src/ports/region-probe.ts'
 import type { ProbePlan, ProbeTask } from '../../../src/ports/vantage-runner.ts'
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
@@ -21,7 +21,7 @@ const observation = (vantage: string, t: ProbeTask): Observation => ({
 })
 
 /** A namespace of fake regions that answer each task with an ok observation; records every call. */
-function namespace(behaviour: (plan: ProbePlan, call: number) => Promise<RegionReport> | 'answer' = () => 'answer') {
+function namespace(behaviour: (plan: ProbePlan, call: number) => Promise<RegionResult> | 'answer' = () => 'answer') {
   const gets: { name: string; locationHint: CloudflareLocationHint }[] = []
   const calls: ProbePlan[] = []
   const fake: RegionNamespace<string> = {
@@ -33,7 +33,7 @@ function namespace(behaviour: (plan: ProbePlan, call: number) => Promise<RegionR
           calls.push(sent)
           const outcome = behaviour(sent, calls.length)
           if (outcome !== 'answer') return outcome
-          return { observations: sent.tasks.map((t) => observation(sent.vantage, t)), colo: 'FRA', ranAt: NOW + calls.length }
+          return { ok: true, observations: sent.tasks.map((t) => observation(sent.vantage, t)), colo: 'FRA', ranAt: NOW + calls.length }
         },
       }
     },
@@ -69,7 +69,7 @@ describe('the Durable Object runner', () => {
       maxInFlight = Math.max(maxInFlight, ++inFlight)
       await new Promise((resolve) => setTimeout(resolve, 2))
       inFlight -= 1
-      return { observations: sent.tasks.map((t) => observation(sent.vantage, t)), colo: null, ranAt: NOW }
+      return { ok: true, observations: sent.tasks.map((t) => observation(sent.vantage, t)), colo: null, ranAt: NOW }
     })
     await runner(fake, { maxConnections: 6, subrequestBudget: 3 }).run(plan(tasks(4)), new AbortController().signal)
     expect(maxInFlight).toBe(1)
@@ -95,13 +95,20 @@ describe('the Durable Object runner', () => {
     await expect(run).rejects.toThrow('runner:durable-object:cf-weur (weur): invocation 2 of 3 failed: Durable Object reset because its code was updated.')
   })
 
+  it('rejects naming the vantage and region when the object refuses its chunk', async () => {
+    const { fake } = namespace(async () => ({ ok: false, error: 'plan for cf-weur refused: over the budget of 10 per invocation' }))
+    await expect(runner(fake).run(plan(tasks(1)), new AbortController().signal)).rejects.toThrow(
+      'runner:durable-object:cf-weur (weur): invocation 1 of 1 ran nothing: plan for cf-weur refused: over the budget of 10 per invocation',
+    )
+  })
+
   it('rejects when an invocation returns the wrong number of observations', async () => {
-    const { fake } = namespace(async (sent) => ({ observations: sent.tasks.slice(1).map((t) => observation(sent.vantage, t)), colo: null, ranAt: NOW }))
+    const { fake } = namespace(async (sent) => ({ ok: true, observations: sent.tasks.slice(1).map((t) => observation(sent.vantage, t)), colo: null, ranAt: NOW }))
     await expect(runner(fake).run(plan(tasks(2)), new AbortController().signal)).rejects.toThrow('invocation 1 of 1 returned 1 observations for 2 tasks')
   })
 
   it('rejects when an invocation returns something that is not a list of observations', async () => {
-    const { fake } = namespace(async () => ({ observations: [{ outcome: 'fine' }], colo: null, ranAt: NOW }) as unknown as RegionReport)
+    const { fake } = namespace(async () => ({ ok: true, observations: [{ outcome: 'fine' }], colo: null, ranAt: NOW }) as unknown as RegionResult)
     await expect(runner(fake).run(plan(tasks(1)), new AbortController().signal)).rejects.toThrow(/invocation 1 of 1 returned no list of observations/)
   })
 
