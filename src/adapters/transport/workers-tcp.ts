@@ -132,7 +132,9 @@ async function exchangeOverTcp(exchange: Exchange, settings: Settings): Promise<
   } finally {
     signal.removeEventListener('abort', onAbort)
     release(reader, writer)
-    socket.close().catch(ignore)
+    // Awaited: a Worker has 6 connection slots per invocation, and this one is only free once the socket
+    // is closed, so the next probe's connect() must not start before.
+    await socket.close().catch(ignore)
   }
 }
 
