@@ -24,13 +24,6 @@ const countingConnect: typeof connect = (address, options) => {
   return socket
 }
 
-beforeEach(async () => {
-  Object.assign(sockets, { opened: 0, open: 0, peak: 0 })
-  await runInDurableObject(region(), (instance) => {
-    ;(instance as unknown as { openSocket: typeof connect }).openSocket = countingConnect
-  })
-})
-
 const LOOPBACK_ADDRESS = '127.0.0.1'
 const PROBE_TIMEOUT_MS = 2_000
 const STALL_TIMEOUT_MS = 300
@@ -45,12 +38,19 @@ const plan = (tasks: ProbeTask[]): ProbePlan => ({ vantage: 'cf-weur', cycleStar
 const region = () => env.PROBE_REGION.get(env.PROBE_REGION.idFromName('weur'), { locationHint: 'weur' })
 const available = (servers: LoopbackDnsServer[]) => servers.flatMap((server) => (server.available ? [server] : []))
 
-
 /** The report of an invocation that ran, or the test fails with the refusal. */
 function ran(result: RegionResult) {
   if (!result.ok) throw new Error(result.error)
   return result
 }
+
+beforeEach(async () => {
+  Object.assign(sockets, { opened: 0, open: 0, peak: 0 })
+  await runInDurableObject(region(), (instance) => {
+    ;(instance as unknown as { openSocket: typeof connect }).openSocket = countingConnect
+  })
+})
+
 describe('the ProbeRegion Durable Object', () => {
   it('probes the loopback DNS daemons over TCP and reads their identities, reporting no colo locally', async (context) => {
     const servers = available(inject('dnsServers'))
