@@ -14,13 +14,18 @@ export interface WebAppDeps {
   nowMs: () => number
   /** The map's land path; the world outline by default (tests pass a small one). */
   landPath?: string
+  /**
+   * gzip the responses that ask for it (default true). The Worker turns it off: Cloudflare's edge
+   * compresses for the client, and workerd hands every request an Accept-Encoding of its own.
+   */
+  compress?: boolean
 }
 
 export function createWebApp(deps: WebAppDeps): Hono {
   const app = new Hono()
   app.use('*', securityHeaders())
   // A target page is a few hundred kB of repetitive SVG: gzip takes it to about a tenth.
-  app.use('*', compress())
+  if (deps.compress !== false) app.use('*', compress())
   app.route('/', createApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs }))
   // The page is built from the public projection: the full config never reaches it.
   const view = publicConfigOf(deps.config)

@@ -91,6 +91,10 @@ describe('the scheduled handler through the regional Durable Objects, D1 and the
     const api = (await (await worker.fetch(new Request(`http://worker.test/api/v1/targets/${TARGET}/catchment`), { ...env, MONITOR_CONFIG: config }, createExecutionContext())).json()) as {
       vantages: { vantage: string; status: string; sites: string[] }[]
     }
+    // Cloudflare's edge compresses for the client: the Worker sends its body as is.
+    const asked = await worker.fetch(new Request('http://worker.test/', { headers: { 'accept-encoding': 'gzip' } }), { ...env, MONITOR_CONFIG: config }, createExecutionContext())
+    expect(asked.headers.get('content-encoding')).toBeNull()
+    expect(await asked.text()).toContain('DNS on loopback')
     expect(api.vantages.map((state) => [state.vantage, state.status, state.sites]).sort()).toEqual(REGIONS.map((region) => [region.id, 'answering', ['here']]).sort())
   })
 

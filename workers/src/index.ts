@@ -19,7 +19,7 @@ function webApp(env: Env): { hono: Hono } | { error: string } {
   if (app?.env !== env) {
     const loaded = loadWorkerMonitor(env)
     app = loaded.ok
-      ? { env, hono: createWebApp({ config: loaded.monitor.config, store: loaded.monitor.store, nowMs: () => Date.now() }) }
+      ? { env, hono: createWebApp({ config: loaded.monitor.config, store: loaded.monitor.store, nowMs: () => Date.now(), compress: false }) }
       : { env, error: loaded.error }
   }
   return app
