@@ -6,11 +6,11 @@
 // Offline: miniflare's cf.json download and wrangler's metrics are turned off; nothing leaves loopback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startDnsServer, type RunningDnsServer } from '../test/support/dns-servers.ts'
+import { unusedTcpPort } from '../test/support/ports.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
@@ -48,17 +48,6 @@ export function devConfig(dns: RunningDnsServer): Record<string, unknown> {
     vantages: [region('weur', 'Western Europe', 48.86, 2.35), region('enam', 'Eastern North America', 40.71, -74.01)],
     probe: { intervalSeconds: 60, timeoutMs: 2000 },
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function waitFor(url: string, done: (status: number, body: string) => boolean, deadlineMs: number): Promise<string | null> {
@@ -105,7 +94,7 @@ async function main(): Promise<number> {
   try {
     print(`NSD on ${dns.address}:${dns.port} (zone ${dns.zone}, NSID ${dns.expectedIdentity.text})`)
     applyMigrations(persistDir)
-    const port = await freePort()
+    const port = await unusedTcpPort()
     const base = `http://127.0.0.1:${port}`
     wrangler = startWrangler(port, persistDir, devConfig(dns))
     if ((await waitFor(`${base}/api/v1/health`, (status) => status < 500, START_DEADLINE_MS)) === null) throw new Error('wrangler dev did not answer')

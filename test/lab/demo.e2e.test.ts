@@ -5,26 +5,15 @@
 // (root, the lab's packages, the lab lock). ~80 s.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { unusedTcpPort } from '../support/ports.ts'
 import { acquireLabTestLock, labIsUp, labSkipReason, type LabTestLock } from './lab-harness.ts'
 
 const reason = labSkipReason()
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function runDemo(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -51,7 +40,7 @@ describe.skipIf(reason !== undefined)('npm run demo -- --scenarios (e2e)', () =>
   })
 
   it('serves the status page on the lab within two cycles and shows the black hole, the failover and the flap as they happen', async () => {
-    const { code, output } = await runDemo(['--scenarios', '--store', join(dir, 'demo.sqlite'), '--port', String(await freePort())])
+    const { code, output } = await runDemo(['--scenarios', '--store', join(dir, 'demo.sqlite'), '--port', String(await unusedTcpPort())])
     const lines = output.split('\n').filter((line) => !line.startsWith('{'))
     const shown = lines.join('\n')
     expect(code, shown).toBe(0)

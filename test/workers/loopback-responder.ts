@@ -1,6 +1,7 @@
 // Runs in Node (the workers project's global setup), never in workerd: a TCP DNS responder on
 // 127.0.0.1 that misbehaves on purpose, one scenario per query name (see ResponderScenario).
 import net from 'node:net'
+import { unusedTcpPort } from '../support/ports.ts'
 import dnsPacket from 'dns-packet'
 import { RESPONDER_NSID, type ResponderScenario } from './fixtures.ts'
 
@@ -41,13 +42,7 @@ export async function startLoopbackResponder(address: '127.0.0.1' | '::1' = LOOP
 }
 
 /** A loopback port with no listener: bound, then released. */
-export async function findClosedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen({ host: LOOPBACK_ADDRESS, port: 0 }, resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+export const findClosedPort = unusedTcpPort
 
 function serve(socket: net.Socket): void {
   let received = Buffer.alloc(0)
