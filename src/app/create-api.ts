@@ -3,7 +3,9 @@ import { catchmentOf, medianMs } from '../core/catchment.ts'
 import { compileSiteTable, type Config, type Target } from '../core/config.ts'
 import type { Incident } from '../core/findings.ts'
 import { publicTargetOf, publicVantageOf } from '../core/public-config.ts'
+import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
+import { createArchiveApi } from './archive-api.ts'
 
 const MAX_OBSERVATIONS_PER_PAGE = 1000
 const DEFAULT_OBSERVATIONS_WINDOW_MS = 60 * 60 * 1000
@@ -12,6 +14,10 @@ export interface ApiDeps {
   config: Config
   store: MonitorStore
   nowMs: () => number
+  /** Present when the config has an `archive` block: its queries are served under /api/v1/targets/:id/archive/. */
+  archive?: ObservationArchive
+  /** Told when the archive fails a query (the client gets a 503 without the details). */
+  onArchiveError?: (error: unknown) => void
 }
 
 /**
@@ -54,6 +60,7 @@ export function createApi(deps: ApiDeps): Hono {
     const configured = deps.config.bgp?.targets.some((entry) => entry.target === target.id) ?? false
     return c.json({ target: target.id, configured, view: configured ? await deps.store.bgpView(target.id) : null })
   })
+  app.route('/', createArchiveApi({ targets: deps.config.targets, nowMs: deps.nowMs, ...(deps.archive ? { archive: deps.archive } : {}), ...(deps.onArchiveError ? { onError: deps.onArchiveError } : {}) }))
   app.get('/api/v1/incidents', async (c) => {
     const status = c.req.query('status')
     if (status !== undefined && status !== 'open' && status !== 'resolved') return c.json({ error: 'status is open or resolved' }, 400)

@@ -4,6 +4,7 @@ import { compress } from 'hono/compress'
 import type { Config } from '../core/config.ts'
 import { publicConfigOf } from '../core/public-config.ts'
 import { renderNotFoundPage } from '../core/status/incident-page.ts'
+import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import { createApi } from './create-api.ts'
 import { DEFAULT_SITE_TITLE, createStatusPage, securityHeaders } from './create-status-page.ts'
@@ -19,6 +20,10 @@ export interface WebAppDeps {
    * compresses for the client, and workerd hands every request an Accept-Encoding of its own.
    */
   compress?: boolean
+  /** The long-term archive, when the config has one: the API serves its queries. */
+  archive?: ObservationArchive
+  /** Told when the archive fails a query. */
+  onArchiveError?: (error: unknown) => void
 }
 
 export function createWebApp(deps: WebAppDeps): Hono {
@@ -26,7 +31,8 @@ export function createWebApp(deps: WebAppDeps): Hono {
   app.use('*', securityHeaders())
   // A target page is a few hundred kB of repetitive SVG: gzip takes it to about a tenth.
   if (deps.compress !== false) app.use('*', compress())
-  app.route('/', createApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs }))
+  const archive = { ...(deps.archive ? { archive: deps.archive } : {}), ...(deps.onArchiveError ? { onArchiveError: deps.onArchiveError } : {}) }
+  app.route('/', createApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs, ...archive }))
   // The page is built from the public projection: the full config never reaches it.
   const view = publicConfigOf(deps.config)
   app.route('/', createStatusPage({ view, store: deps.store, nowMs: deps.nowMs, ...(deps.landPath === undefined ? {} : { landPath: deps.landPath }) }))

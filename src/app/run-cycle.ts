@@ -3,6 +3,7 @@ import { compileSiteTable, type Config, type SiteResolver, type Target } from '.
 import type { CycleRecord, Finding, Incident, Notification } from '../core/findings.ts'
 import type { Observation } from '../core/model.ts'
 import type { Clock } from '../ports/clock.ts'
+import type { ArchiveRejection, ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { ProbePlan, ProbeTask, VantageRunner } from '../ports/vantage-runner.ts'
 import { bgpEvaluationInput, bgpViewOf, checkBgp, type BgpCheck, type BgpCheckDeps, type BgpEvaluationInput } from './bgp-check.ts'
@@ -33,6 +34,8 @@ export interface CycleDeps {
   historyCycles: number
   /** Present when the config has a `bgp` block: the sources are asked alongside the probes. */
   bgp?: BgpCheckDeps
+  /** Present when the config has an `archive` block: every cycle's observations are archived there too. */
+  archive?: ObservationArchive
 }
 
 export interface CycleReport {
@@ -42,14 +45,14 @@ export interface CycleReport {
   notifications: Notification[]
   /** Targets whose policy state another run changed first; their notifications were left to that run. */
   conflicts: string[]
-  /** What failed without failing the cycle (saving a BGP view, say), for the log. */
+  /** What failed without failing the cycle (saving a BGP view, archiving), for the log. */
   problems: CycleProblem[]
 }
 
 export interface CycleProblem {
   target: string
-  /** What the cycle was doing: 'save-bgp-view'. */
-  step: 'save-bgp-view'
+  /** What the cycle was doing: saving the BGP view, or archiving (refused observations, or the archive unreachable). */
+  step: 'save-bgp-view' | 'archive'
   error: string
 }
 
@@ -81,6 +84,7 @@ export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<C
       report.notifications.push(...evaluated.notifications)
     }
   }
+  if (deps.archive) report.problems.push(...(await archiveCycles(deps.archive, report.cycles)))
   return report
 }
 
@@ -96,6 +100,40 @@ async function saveBgpView(deps: CycleDeps, target: Target, check: BgpCheck, sta
   } catch (error) {
     return { target: target.id, step: 'save-bgp-view', error: errorText(error) }
   }
+}
+
+/** Rejections listed in a problem; the rest are counted. */
+const REJECTIONS_SHOWN = 3
+
+/**
+ * The cycle's observations go to the archive in one call, after the store has them. What the archive
+ * refuses, or its being unreachable, is a problem of the targets concerned; the cycle goes on.
+ */
+async function archiveCycles(archive: ObservationArchive, cycles: readonly CycleRecord[]): Promise<CycleProblem[]> {
+  const observations = cycles.flatMap((cycle) => cycle.observations)
+  if (observations.length === 0) return []
+  try {
+    const receipt = await archive.archive(observations)
+    const byTarget = new Map<string, ArchiveRejection[]>()
+    for (const rejection of receipt.rejected) {
+      const target = observations[rejection.index]?.target ?? 'unknown'
+      byTarget.set(target, [...(byTarget.get(target) ?? []), rejection])
+    }
+    return [...byTarget].map(([target, rejections]) => ({ target, step: 'archive' as const, error: rejectionText(rejections, observations) }))
+  } catch (error) {
+    const targets = [...new Set(observations.map((observation) => observation.target))]
+    return targets.map((target) => ({ target, step: 'archive' as const, error: errorText(error) }))
+  }
+}
+
+function rejectionText(rejections: readonly ArchiveRejection[], observations: readonly Observation[]): string {
+  const shown = rejections.slice(0, REJECTIONS_SHOWN).map((rejection) => {
+    const observation = observations[rejection.index]
+    const what = observation ? `${observation.vantage} ${observation.transport} ${observation.address} at ${observation.observedAt}` : `#${rejection.index}`
+    return `${what}: ${rejection.reason}`
+  })
+  const more = rejections.length > REJECTIONS_SHOWN ? `; and ${rejections.length - REJECTIONS_SHOWN} more` : ''
+  return `the archive refused ${rejections.length} observation${rejections.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`
 }
 
 async function evaluateAndSave(deps: CycleDeps, target: Target, now: number, bgp: BgpEvaluationInput): Promise<EvaluationOutput | null> {

@@ -3,10 +3,12 @@ import { deliverDueNotifications } from '../app/deliver-outbox.ts'
 import { runCycle, type CycleReport } from '../app/run-cycle.ts'
 import { createWebApp } from '../app/create-web-app.ts'
 import type { Config } from '../core/config.ts'
+import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { CliIo } from './main.ts'
 import { createRunners, createSinks, cycleDeps, loadMonitorConfig, openStore, systemClock } from './monitor-wiring.ts'
 import { abortableSleep } from '../adapters/abortable-sleep.ts'
+import { openArchive } from './archive-wiring.ts'
 
 const EXIT_OK = 0
 const EXIT_BAD_CONFIG = 2
@@ -29,12 +31,14 @@ export async function runOnceCommand(argv: readonly string[], io: CliIo): Promis
     return EXIT_BAD_CONFIG
   }
   const store = openStore(loaded.config)
+  const archive = openArchive(loaded.config, process.env)
   try {
-    const report = await runCycle(cycleDeps(loaded.config, loaded.routes, store, createRunners(loaded.config)))
+    const report = await runCycle(cycleDeps(loaded.config, loaded.routes, store, createRunners(loaded.config), archive))
     const deliveries = await deliver(store, createSinks(loaded.config, loaded.routes))
     io.stdout(JSON.stringify({ ...reportJson(report), deliveries }, null, 2) + '\n')
     return EXIT_OK
   } finally {
+    await archive?.close()
     await store.close()
   }
 }
@@ -54,9 +58,10 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Abo
   const { config, routes } = loaded
   const store = openStore(config)
   const sinks = createSinks(config, routes)
-  const deps = cycleDeps(config, routes, store, createRunners(config))
-  const server = await listen(config, store, io)
+  const archive = openArchive(config, process.env)
+  const deps = cycleDeps(config, routes, store, createRunners(config), archive)
   const log = (event: string, fields: object): void => io.stderr(JSON.stringify({ at: new Date().toISOString(), event, ...fields }) + '\n')
+  const server = await listen(config, store, io, archive, log)
   try {
     let nextCycleAt = systemClock.nowMs()
     while (!stop.aborted) {
@@ -77,6 +82,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Abo
     return EXIT_OK
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()))
+    await archive?.close()
     await store.close()
   }
 }
@@ -85,8 +91,15 @@ function deliver(store: MonitorStore, sinks: ReturnType<typeof createSinks>, sig
   return deliverDueNotifications({ store, sinks, clock: systemClock, random: Math.random, ...(signal ? { signal } : {}) })
 }
 
-async function listen(config: Config, store: MonitorStore, io: CliIo): Promise<ReturnType<typeof serveHttp>> {
-  const app = createWebApp({ config, store, nowMs: systemClock.nowMs })
+async function listen(
+  config: Config,
+  store: MonitorStore,
+  io: CliIo,
+  archive: ObservationArchive | null,
+  log: (event: string, fields: object) => void,
+): Promise<ReturnType<typeof serveHttp>> {
+  const onArchiveError = (error: unknown): void => log('archive-query-error', { error: String(error) })
+  const app = createWebApp({ config, store, nowMs: systemClock.nowMs, ...(archive === null ? {} : { archive, onArchiveError }) })
   return new Promise((resolve) => {
     const server = serveHttp({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, (info) => {
       io.stdout(`anycast-monitor: status page on http://${hostForUrl(config.api.host)}:${info.port}/, API on http://${hostForUrl(config.api.host)}:${info.port}/api/v1/targets\n`)

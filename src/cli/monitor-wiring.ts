@@ -9,6 +9,7 @@ import type { CycleDeps } from '../app/run-cycle.ts'
 import { resolveRouteSecrets, type ResolvedAlertRoute } from '../core/alerts/routes.ts'
 import { formatConfigErrors, parseConfig, type Config } from '../core/config.ts'
 import type { Clock } from '../ports/clock.ts'
+import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { VantageRunner } from '../ports/vantage-runner.ts'
 import { bgpCheckDeps } from './bgp-wiring.ts'
@@ -61,6 +62,20 @@ export function openStore(config: Config): MonitorStore {
   return createSqliteStore({ path: config.store.path })
 }
 
-export function cycleDeps(config: Config, routes: readonly ResolvedAlertRoute[], store: MonitorStore, runners: VantageRunner[]): CycleDeps {
-  return cycleDepsOf({ config, routes, store, runners, clock: systemClock, ...(config.bgp === undefined ? {} : { bgp: bgpCheckDeps(config.bgp) }) })
+export function cycleDeps(
+  config: Config,
+  routes: readonly ResolvedAlertRoute[],
+  store: MonitorStore,
+  runners: VantageRunner[],
+  archive: ObservationArchive | null = null,
+): CycleDeps {
+  return cycleDepsOf({
+    config,
+    routes,
+    store,
+    runners,
+    clock: systemClock,
+    ...(config.bgp === undefined ? {} : { bgp: bgpCheckDeps(config.bgp) }),
+    ...(archive === null ? {} : { archive }),
+  })
 }

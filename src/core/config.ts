@@ -250,6 +250,41 @@ export const StoreSettingsSchema = z
   })
   .describe('The embedded store and its retention.')
 
+// Timestream's own naming rules for databases and tables.
+const TIMESTREAM_NAME_REGEX = /^[a-zA-Z0-9_.-]{3,256}$/
+const TIMESTREAM_NAME_MESSAGE = 'must be 3 to 256 characters: letters, digits, "_", "." and "-"'
+const AWS_REGION_REGEX = /^[a-z]{2}(?:-[a-z]+)+-\d+$/
+
+export const ArchiveSettingsSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z
+        .literal('timestream')
+        .describe(
+          'Amazon Timestream for LiveAnalytics, closed to new AWS customers since 2025-06-20: for accounts that already have it. ' +
+            'Credentials come from the AWS SDK\'s usual sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, an instance or task role).',
+        ),
+      region: z.string().regex(AWS_REGION_REGEX, 'must be an AWS region, e.g. "eu-west-1"').describe('AWS region of the database, e.g. "eu-west-1".'),
+      database: z.string().regex(TIMESTREAM_NAME_REGEX, TIMESTREAM_NAME_MESSAGE).describe('Timestream database name.'),
+      table: z
+        .string()
+        .regex(TIMESTREAM_NAME_REGEX, TIMESTREAM_NAME_MESSAGE)
+        .describe('Timestream table name; its memory store retention bounds how late a cycle may still be archived.'),
+      endpoint: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe(
+          'One URL for writes and queries (a proxy, a local double). Leave it out for AWS itself: the SDK then finds the ' +
+            'endpoints with DescribeEndpoints.',
+        ),
+    }),
+  ])
+  .describe(
+    'Long-term archive of every observation beside the store (optional): each cycle writes its observations there, and ' +
+      'the API serves RTT series, daily uptime and the latest state from it under /api/v1/targets/:id/archive/. The store ' +
+      '(SQLite, or D1 on the Worker) stays the monitor\'s own memory either way.',
+  )
+
 export const ApiSettingsSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1').describe('Address the JSON API and status page listen on.'),
@@ -268,6 +303,7 @@ export const ConfigSchema = z
     incidents: IncidentPolicySettingsSchema.prefault({}),
     alerts: AlertSettingsSchema.prefault({}),
     store: StoreSettingsSchema.prefault({}),
+    archive: ArchiveSettingsSchema.optional(),
     api: ApiSettingsSchema.prefault({}),
     bgp: BgpSettingsSchema.optional(),
   })
@@ -288,6 +324,7 @@ export type SiteMatch = z.output<typeof SiteMatchSchema>
 export type Vantage = z.output<typeof VantageSchema>
 export type VantageRunner = z.output<typeof VantageRunnerSchema>
 export type ProbeSettings = z.output<typeof ProbeSettingsSchema>
+export type ArchiveSettings = z.output<typeof ArchiveSettingsSchema>
 export type Transport = z.output<typeof TransportSchema>
 export type QueryType = z.output<typeof QueryTypeSchema>
 

@@ -18,6 +18,7 @@ export function checkWorkerConfig(config: Config): WorkerConfigCheck {
   const notes = [
     ...(udpTargets.length === 0 ? [] : [`targets ${udpTargets.map((t) => t.id).join(', ')}: probed over TCP only (Workers have no outbound UDP)`]),
     ...(config.bgp?.sources.risLive === undefined ? [] : ['bgp.sources.risLive: not used on the Worker, which polls RIPEstat instead']),
+    ...(config.archive === undefined ? [] : ['archive: not used on the Worker, which keeps its observations in D1; the Node monitor archives to Timestream']),
   ]
   return { problems, notes, config: workerView(config) }
 }

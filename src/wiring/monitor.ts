@@ -11,6 +11,7 @@ import type { Config } from '../core/config.ts'
 import { evaluateCycle, requiredHistoryCycles } from '../core/evaluate.ts'
 import type { AlertSink } from '../ports/alert-sink.ts'
 import type { Clock } from '../ports/clock.ts'
+import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import type { VantageRunner } from '../ports/vantage-runner.ts'
 
@@ -37,6 +38,7 @@ export interface MonitorParts {
   runners: VantageRunner[]
   clock: Clock
   bgp?: BgpCheckDeps
+  archive?: ObservationArchive
 }
 
 export function cycleDepsOf(parts: MonitorParts): CycleDeps {
@@ -51,5 +53,6 @@ export function cycleDepsOf(parts: MonitorParts): CycleDeps {
     routesFor: (notification) => routesFor(notification, routes).map((route) => route.route),
     historyCycles: requiredHistoryCycles(config.detection),
     ...(parts.bgp === undefined ? {} : { bgp: parts.bgp }),
+    ...(parts.archive === undefined ? {} : { archive: parts.archive }),
   }
 }

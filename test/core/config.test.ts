@@ -245,6 +245,20 @@ describe('parseConfig', () => {
     ])
   })
 
+  it('takes an optional Timestream archive block and checks its region, names and endpoint', () => {
+    const archive = { kind: 'timestream', region: 'eu-west-1', database: 'anycast', table: 'observations' }
+    const parsed = parseConfig(config({ archive }))
+    expect(parsed.ok && parsed.config.archive).toEqual(archive)
+    expect(parseConfig(config()).ok && 'archive' in (parseConfig(config()) as { config: object }).config).toBe(false)
+    const bad = { kind: 'timestream', region: 'Europe', database: 'a', table: 'obs/2', endpoint: 'ftp://127.0.0.1' }
+    expect(formatConfigErrors(errorsOf(config({ archive: bad }))).split('\n')).toEqual([
+      'archive.region: must be an AWS region, e.g. "eu-west-1"',
+      'archive.database: must be 3 to 256 characters: letters, digits, "_", "." and "-"',
+      'archive.table: must be 3 to 256 characters: letters, digits, "_", "." and "-"',
+      'archive.endpoint: Invalid URL',
+    ])
+  })
+
   it('labels errors about the whole input as (root)', () => {
     expect(formatConfigErrors(errorsOf(42))).toBe('(root): Invalid input: expected object, received number')
   })

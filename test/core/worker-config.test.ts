@@ -61,4 +61,10 @@ describe('the Worker config check', () => {
     expect(check.notes).toContain('bgp.sources.risLive: not used on the Worker, which polls RIPEstat instead')
     expect(check.config.bgp?.sources).toEqual({ ripestat: expect.objectContaining({ sourceapp: 'test' }) })
   })
+
+  it('says it leaves the Timestream archive to the Node monitor', () => {
+    const check = checkWorkerConfig(config({ archive: { kind: 'timestream', region: 'eu-west-1', database: 'anycast', table: 'observations' } }))
+    expect(check.problems).toEqual([])
+    expect(check.notes).toContain('archive: not used on the Worker, which keeps its observations in D1; the Node monitor archives to Timestream')
+  })
 })
