@@ -47,7 +47,7 @@ function benchConfig(): Config {
     })),
     vantages: VANTAGES.map((vantage) => {
       const [latitude, longitude] = CITIES[VANTAGE_CITY[vantage] ?? 0]!
-      return { id: vantage, label: vantage, region: 'bench', latitude, longitude, runner: { kind: 'remote' } }
+      return { id: vantage, label: vantage, region: 'bench', latitude, longitude, runner: { kind: 'remote', keyEnv: 'BENCH_INGEST_KEY' } }
     }),
   })
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors))

@@ -1,5 +1,5 @@
 // The dependency rule of shared/STYLE.md, enforced: core <- ports <- adapters; app uses core and ports;
-// only entry points (src/cli, src/wiring shared by both, workers/) wire adapters. The core stays pure so it runs unchanged in
+// only entry points (src/cli, src/wiring shared by both, src/lambda, workers/) wire adapters. The core stays pure so it runs unchanged in
 // Node, workerd and Lambda.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve, dirname } from 'node:path'
@@ -35,7 +35,7 @@ export function layerOf(path: string): Layer {
   if (path.startsWith('src/ports/')) return 'ports'
   if (path.startsWith('src/adapters/')) return 'adapters'
   if (path.startsWith('src/app/')) return 'app'
-  if (path.startsWith('src/cli/') || path.startsWith('src/wiring/') || path.startsWith('workers/')) return 'entry'
+  if (['src/cli/', 'src/wiring/', 'src/lambda/', 'workers/'].some((entry) => path.startsWith(entry))) return 'entry'
   return 'other'
 }
 
@@ -118,6 +118,8 @@ describe('dependency rule', () => {
 
   it('lets entry points wire adapters and the core use its allowed packages', () => {
     expect(violationsOf('src/cli/main.ts', "import { createNodeUdpTransport } from '../adapters/transport/node-udp.ts'")).toEqual([])
+    expect(violationsOf('src/lambda/probe-handler.ts', "import { createIngestPusher } from '../adapters/ingest/push-client.ts'")).toEqual([])
+    expect(layerOf('src/lambda/probe-handler.ts')).toBe('entry')
     expect(violationsOf('src/core/config.ts', "import { z } from 'zod'")).toEqual([])
   })
 })

@@ -1,4 +1,5 @@
-// The one HTTP app `serve` listens with: the JSON API under /api/v1 and the status page beside it.
+// The one HTTP app `serve` and the Worker listen with: the JSON API under /api/v1 (with the ingest API,
+// POST /api/v1/ingest) and the status page beside it.
 import { Hono } from 'hono'
 import { compress } from 'hono/compress'
 import type { Config } from '../core/config.ts'
@@ -7,6 +8,7 @@ import { renderNotFoundPage } from '../core/status/incident-page.ts'
 import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import { createApi } from './create-api.ts'
+import { createIngestApi } from './ingest-api.ts'
 import { DEFAULT_SITE_TITLE, createStatusPage, securityHeaders } from './create-status-page.ts'
 
 export interface WebAppDeps {
@@ -24,6 +26,10 @@ export interface WebAppDeps {
   archive?: ObservationArchive
   /** Told when the archive fails a query. */
   onArchiveError?: (error: unknown) => void
+  /** Remote vantages' ingest keys by vantage id (POST /api/v1/ingest); none by default, so every push is refused. */
+  ingestKeys?: ReadonlyMap<string, string>
+  /** Told when the store fails while taking a push (the sender is answered 503 and retries). */
+  onIngestError?: (error: unknown) => void
 }
 
 export function createWebApp(deps: WebAppDeps): Hono {
@@ -31,6 +37,8 @@ export function createWebApp(deps: WebAppDeps): Hono {
   app.use('*', securityHeaders())
   // A target page is a few hundred kB of repetitive SVG: gzip takes it to about a tenth.
   if (deps.compress !== false) app.use('*', compress())
+  const ingestKeys = deps.ingestKeys ?? new Map<string, string>()
+  app.route('/', createIngestApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs, ingestKeys, ...(deps.onIngestError ? { onStoreError: deps.onIngestError } : {}) }))
   const archive = { ...(deps.archive ? { archive: deps.archive } : {}), ...(deps.onArchiveError ? { onArchiveError: deps.onArchiveError } : {}) }
   app.route('/', createApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs, ...archive }))
   // The page is built from the public projection: the full config never reaches it.

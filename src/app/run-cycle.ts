@@ -163,7 +163,8 @@ export function probeTasks(config: Config): ProbeTask[] {
   )
 }
 
-function planFor(vantage: string, cycleStartedAt: number, tasks: ProbeTask[]): ProbePlan {
+/** What a vantage probes in a cycle; an agent or a Lambda probe builds its own plan the same way. */
+export function planFor(vantage: string, cycleStartedAt: number, tasks: ProbeTask[]): ProbePlan {
   return { vantage, cycleStartedAt, tasks, concurrency: TASKS_IN_FLIGHT_PER_VANTAGE }
 }
 
@@ -188,11 +189,11 @@ function cycleRecord(
       missingVantages.push({ vantage: runner.vantage, reason: errorText(report.reason) })
       return
     }
-    for (const observation of report.value) {
-      // A runner reports for the vantage it was asked to be, whatever it claims.
-      if (observation.target !== target.id) continue
-      observations.push(withSite({ ...observation, vantage: runner.vantage }, siteOf))
-    }
+    const ofTarget = report.value.filter((observation) => observation.target === target.id)
+    // A remote vantage may have pushed for some targets only.
+    if (ofTarget.length === 0) missingVantages.push({ vantage: runner.vantage, reason: 'reported no observation of this target' })
+    // A runner reports for the vantage it was asked to be, whatever it claims.
+    for (const observation of ofTarget) observations.push(withSite({ ...observation, vantage: runner.vantage }, siteOf))
   })
   return { cycleId: `${target.id}@${startedAt}`, target: target.id, startedAt, observations, missingVantages }
 }

@@ -2,6 +2,7 @@ import { runProbe } from '../app/probe.ts'
 import { runPlan } from '../app/run-plan.ts'
 import { formatConfigPath } from '../core/config.ts'
 import { ProbePlanSchema } from '../core/wire-schemas.ts'
+import { agentCommand } from './agent-command.ts'
 import { bgpCommand } from './bgp-command.ts'
 import { formatObservation } from './format-observation.ts'
 import { runOnceCommand, serveCommand } from './monitor-commands.ts'
@@ -19,7 +20,7 @@ export const EXIT_ANSWERED = 0
 export const EXIT_NO_ANSWER = 1
 export const EXIT_BAD_ARGUMENTS = 2
 
-const COMMANDS_USAGE = 'usage: anycast-monitor <command>\n\ncommands:\n  probe        ask an anycast address which node answers\n  probe-plan   run a probe plan (JSON on stdin), print its observations (JSON on stdout)\n  run          run --config FILE --once: one monitor cycle, printed as JSON\n  serve        serve --config FILE: cycles on the interval, the store, the JSON API\n  bgp          bgp --config FILE [--prefix P] [--json]: what BGP sources see, site per peer\n\n' + PROBE_USAGE
+const COMMANDS_USAGE = 'usage: anycast-monitor <command>\n\ncommands:\n  probe        ask an anycast address which node answers\n  probe-plan   run a probe plan (JSON on stdin), print its observations (JSON on stdout)\n  run          run --config FILE --once: one monitor cycle, printed as JSON\n  serve        serve --config FILE: cycles on the interval, the store, the JSON API\n  bgp          bgp --config FILE [--prefix P] [--json]: what BGP sources see, site per peer\n  agent        agent --config FILE --vantage ID --push URL [--spool DIR] [--once]: be a remote vantage, push to the monitor\n\n' + PROBE_USAGE
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (command === 'run') return runOnceCommand(rest, io)
   if (command === 'bgp') return bgpCommand(rest, io)
   if (command === 'serve') return serveCommand(rest, io)
+  if (command === 'agent') return agentCommand(rest, io)
   if (command !== 'probe') {
     io.stderr(`anycast-monitor: unknown command ${JSON.stringify(command)}\n${COMMANDS_USAGE}\n`)
     return EXIT_BAD_ARGUMENTS

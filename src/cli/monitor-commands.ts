@@ -33,7 +33,7 @@ export async function runOnceCommand(argv: readonly string[], io: CliIo): Promis
   const store = openStore(loaded.config)
   const archive = openArchive(loaded.config, process.env)
   try {
-    const report = await runCycle(cycleDeps(loaded.config, loaded.routes, store, createRunners(loaded.config), archive))
+    const report = await runCycle(cycleDeps(loaded.config, loaded.routes, store, createRunners(loaded.config, store), archive))
     const deliveries = await deliver(store, createSinks(loaded.config, loaded.routes))
     io.stdout(JSON.stringify({ ...reportJson(report), deliveries }, null, 2) + '\n')
     return EXIT_OK
@@ -59,9 +59,9 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Abo
   const store = openStore(config)
   const sinks = createSinks(config, routes)
   const archive = openArchive(config, process.env)
-  const deps = cycleDeps(config, routes, store, createRunners(config), archive)
+  const deps = cycleDeps(config, routes, store, createRunners(config, store), archive)
   const log = (event: string, fields: object): void => io.stderr(JSON.stringify({ at: new Date().toISOString(), event, ...fields }) + '\n')
-  const server = await listen(config, store, io, archive, log)
+  const server = await listen({ config, store, ingestKeys: loaded.ingestKeys, log, archive }, io)
   try {
     let nextCycleAt = systemClock.nowMs()
     while (!stop.aborted) {
@@ -91,15 +91,19 @@ function deliver(store: MonitorStore, sinks: ReturnType<typeof createSinks>, sig
   return deliverDueNotifications({ store, sinks, clock: systemClock, random: Math.random, ...(signal ? { signal } : {}) })
 }
 
-async function listen(
-  config: Config,
-  store: MonitorStore,
-  io: CliIo,
-  archive: ObservationArchive | null,
-  log: (event: string, fields: object) => void,
-): Promise<ReturnType<typeof serveHttp>> {
+interface ListenParts {
+  config: Config
+  store: MonitorStore
+  ingestKeys: ReadonlyMap<string, string>
+  log: (event: string, fields: object) => void
+  archive: ObservationArchive | null
+}
+
+async function listen(parts: ListenParts, io: CliIo): Promise<ReturnType<typeof serveHttp>> {
+  const { config, store, ingestKeys, log, archive } = parts
+  const onIngestError = (error: unknown): void => log('ingest-store-error', { error: String(error) })
   const onArchiveError = (error: unknown): void => log('archive-query-error', { error: String(error) })
-  const app = createWebApp({ config, store, nowMs: systemClock.nowMs, ...(archive === null ? {} : { archive, onArchiveError }) })
+  const app = createWebApp({ config, store, nowMs: systemClock.nowMs, ingestKeys, onIngestError, ...(archive === null ? {} : { archive, onArchiveError }) })
   return new Promise((resolve) => {
     const server = serveHttp({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, (info) => {
       io.stdout(`anycast-monitor: status page on http://${hostForUrl(config.api.host)}:${info.port}/, API on http://${hostForUrl(config.api.host)}:${info.port}/api/v1/targets\n`)
@@ -133,7 +137,7 @@ function cycleSummary(report: CycleReport) {
   }
 }
 
-function valueOf(argv: readonly string[], flag: string): string | undefined {
+export function valueOf(argv: readonly string[], flag: string): string | undefined {
   const index = argv.indexOf(flag)
   if (index >= 0) return argv[index + 1]
   return argv.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1)
@@ -143,7 +147,7 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
-function shutdownSignal(): AbortSignal {
+export function shutdownSignal(): AbortSignal {
   const controller = new AbortController()
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort())
   return controller.signal

@@ -5,9 +5,11 @@ import { performance } from 'node:perf_hooks'
 import { createNetnsRunner } from '../adapters/runner/netns.ts'
 import { createSqliteStore } from '../adapters/store/sqlite.ts'
 import { createLocalRunner } from '../app/local-runner.ts'
+import { createRemoteRunner } from '../app/remote-runner.ts'
 import type { CycleDeps } from '../app/run-cycle.ts'
 import { resolveRouteSecrets, type ResolvedAlertRoute } from '../core/alerts/routes.ts'
 import { formatConfigErrors, parseConfig, type Config } from '../core/config.ts'
+import { resolveIngestKeys } from '../core/ingest/keys.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
@@ -21,11 +23,13 @@ export { createSinks } from '../wiring/monitor.ts'
 export const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() }
 
 export type LoadedMonitor =
-  | { ok: true; config: Config; routes: ResolvedAlertRoute[] }
+  | { ok: true; config: Config; routes: ResolvedAlertRoute[]; ingestKeys: Map<string, string> }
   | { ok: false; error: string }
 
-/** Reads, parses and validates the config, and reads every secret it names from env. Every problem is listed. */
-export async function loadMonitorConfig(path: string, env: Readonly<Record<string, string | undefined>>): Promise<LoadedMonitor> {
+export type ReadConfig = { ok: true; config: Config } | { ok: false; error: string }
+
+/** Reads, parses and validates a config file; every problem is listed. */
+export async function readConfigFile(path: string): Promise<ReadConfig> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -39,22 +43,33 @@ export async function loadMonitorConfig(path: string, env: Readonly<Record<strin
     return { ok: false, error: `config ${path} is not JSON: ${(error as Error).message}` }
   }
   const parsed = parseConfig(json)
-  if (!parsed.ok) return { ok: false, error: `config ${path} is invalid:\n${formatConfigErrors(parsed.errors)}` }
+  return parsed.ok ? parsed : { ok: false, error: `config ${path} is invalid:\n${formatConfigErrors(parsed.errors)}` }
+}
+
+/** Reads the config and every secret it names from env (alert routes, remote vantages' ingest keys). Every problem is listed. */
+export async function loadMonitorConfig(path: string, env: Readonly<Record<string, string | undefined>>): Promise<LoadedMonitor> {
+  const read = await readConfigFile(path)
+  if (!read.ok) return read
+  const { config } = read
   // Their cycles would always miss them: refuse rather than report them missing forever.
-  const workerOnly = parsed.config.vantages.filter((vantage) => vantage.runner.kind === 'cloudflare-region').map((vantage) => vantage.id)
+  const workerOnly = config.vantages.filter((vantage) => vantage.runner.kind === 'cloudflare-region').map((vantage) => vantage.id)
   if (workerOnly.length > 0) {
     return { ok: false, error: `config ${path}: vantages ${workerOnly.join(', ')} run only on the Cloudflare Worker (runner "cloudflare-region"): deploy workers/, or give them a "local" or "netns" runner` }
   }
-  const secrets = resolveRouteSecrets(parsed.config.alerts.routes, env, ['alerts', 'routes'])
+  const secrets = resolveRouteSecrets(config.alerts.routes, env, ['alerts', 'routes'])
   if (!secrets.ok) return { ok: false, error: `config ${path}: alert secrets missing:\n${formatConfigErrors(secrets.errors)}` }
-  return { ok: true, config: parsed.config, routes: secrets.sinksConfig }
+  const keys = resolveIngestKeys(config.vantages, env)
+  if (!keys.ok) return { ok: false, error: `config ${path}: ingest keys of remote vantages missing:\n${formatConfigErrors(keys.errors)}` }
+  return { ok: true, config, routes: secrets.sinksConfig, ingestKeys: keys.keys }
 }
 
-export function createRunners(config: Config): VantageRunner[] {
+/** A remote vantage's runner hands over what it pushed to the store (the ingest API); Cloudflare regions run on the Worker only. */
+export function createRunners(config: Config, store: MonitorStore): VantageRunner[] {
   return config.vantages.flatMap((vantage): VantageRunner[] => {
     if (vantage.runner.kind === 'local') return [createLocalRunner(vantage.id, nodeProbeDeps())]
     if (vantage.runner.kind === 'netns') return [createNetnsRunner({ vantage: vantage.id, namespace: vantage.runner.namespace })]
-    return [] // remote vantages push their observations; Cloudflare regions run on the Worker only
+    if (vantage.runner.kind === 'remote') return [createRemoteRunner({ vantage: vantage.id, store })]
+    return []
   })
 }
 

@@ -2,7 +2,7 @@
 // parse it, describe it (JSON Schema) and use its site tables. docs/configuration.md and
 // schema/config.schema.json are generated from the `.describe()` texts below.
 import { z } from 'zod'
-import { AlertRoutesSchema } from './alerts/routes.ts'
+import { AlertRoutesSchema, envName } from './alerts/routes.ts'
 import { BgpSettingsSchema, bgpSettingsProblems } from './bgp/settings.ts'
 import { DetectionSettingsSchema } from './detectors/index.ts'
 import { IncidentPolicySettingsSchema } from './incident-policy.ts'
@@ -165,7 +165,16 @@ const VantageRunnerSchema = z
         .describe('Network namespace name, as listed by `ip netns list`.'),
     }),
     z.strictObject({
-      kind: z.literal('remote').describe('A remote agent (cloud function, VPS) pushes observations to the ingest API.'),
+      kind: z
+        .literal('remote')
+        .describe(
+          'A remote agent (`anycast-monitor agent`, the AWS Lambda probe) pushes its observations to the ingest API ' +
+            '(POST /api/v1/ingest); each cycle takes what it pushed since the previous one.',
+        ),
+      keyEnv: envName().describe(
+        'Name of the environment variable holding this vantage\'s HMAC-SHA256 ingest key (at least 32 characters), ' +
+          'set on the monitor and on the agent alike.',
+      ),
     }),
     z.strictObject({
       kind: z

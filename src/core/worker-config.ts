@@ -1,5 +1,6 @@
 // What the Cloudflare Worker can do with a config, checked before it runs one: it probes only from
-// `cloudflare-region` vantages (Durable Objects), only over TCP (Workers have no outbound UDP), never
+// `cloudflare-region` vantages (Durable Objects; `remote` vantages push to its ingest API, over any
+// transport), only over TCP (Workers have no outbound UDP), never
 // to Cloudflare's own addresses, and it polls BGP (RIS Live's long-lived socket is the Node
 // monitor's). Problems stop the Worker with their list; notes say what it leaves out.
 import type { Config } from './config.ts'
@@ -25,10 +26,10 @@ export function checkWorkerConfig(config: Config): WorkerConfigCheck {
 
 function vantageProblems(config: Config): string[] {
   const others = config.vantages.filter((vantage) => vantage.runner.kind === 'local' || vantage.runner.kind === 'netns')
-  const regions = config.vantages.filter((vantage) => vantage.runner.kind === 'cloudflare-region')
+  const reporting = config.vantages.filter((vantage) => vantage.runner.kind === 'cloudflare-region' || vantage.runner.kind === 'remote')
   return [
     ...others.map((vantage) => `vantages: ${vantage.id} has runner "${vantage.runner.kind}", which only the Node monitor runs; the Worker runs "cloudflare-region" vantages`),
-    ...(regions.length === 0 ? ['vantages: none has runner "cloudflare-region": the Worker would probe from nowhere'] : []),
+    ...(reporting.length === 0 ? ['vantages: none has runner "cloudflare-region" or "remote": the Worker would probe from nowhere'] : []),
   ]
 }
 

@@ -86,6 +86,15 @@ export interface RetentionSettings {
   dailyRollupsDays: number
 }
 
+/** An observation a remote vantage pushed, as the ingest inbox keeps it. */
+export interface IngestedObservation {
+  observation: Observation
+  /** When the monitor accepted it (epoch ms). */
+  receivedAt: number
+  /** startedAt of the cycle that took it; null until a cycle takes it. */
+  cycleStartedAt: number | null
+}
+
 /**
  * Everything the monitor persists. Writes are idempotent (a cycle written twice is stored once, an
  * outbox item enqueued twice is delivered once), so a restart loses nothing and repeats nothing.
@@ -145,6 +154,28 @@ export interface MonitorStore {
   /** The target's latest saved BGP view, as a JSON round trip gives it back; null when none was saved. */
   bgpView(target: string): Promise<StoredBgpView | null>
 
+  /**
+   * Remembers a vantage's request nonce until `expiresAt` (epoch ms), atomically: true when it was new,
+   * false while an earlier use is still remembered (a replay). A use whose expiry has passed is forgotten.
+   */
+  rememberNonce(vantage: string, nonce: string, now: number, expiresAt: number): Promise<boolean>
+  /**
+   * Adds pushed observations to the ingest inbox, each once per natural key (vantage, target, address,
+   * transport, observedAt), atomically: of a batch stored twice, or by two writers at once, one copy stays.
+   * Returns how many were new.
+   */
+  ingestObservations(observations: readonly Observation[], receivedAt: number): Promise<{ stored: number }>
+  /**
+   * Hands the cycle starting at `cycleStartedAt` the vantage's inbox observations made before that time
+   * that no other cycle took, and marks them taken by it, atomically: an observation goes to one cycle only.
+   * Asking again for the same cycle gives its observations again (and any that arrived since). Oldest
+   * first (then by target, address, transport).
+   */
+  takeIngested(vantage: string, cycleStartedAt: number): Promise<Observation[]>
+  /** The vantage's inbox observations made in [since, until), in takeIngested's order, at most `limit`. */
+  ingestedObservations(query: { vantage: string; since: number; until: number; limit?: number }): Promise<IngestedObservation[]>
+
+  /** Also drops inbox observations older than the observations' retention, and nonces expired at `now`. */
   prune(now: number, retention: RetentionSettings): Promise<void>
   close(): Promise<void>
 }

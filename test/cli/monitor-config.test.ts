@@ -52,6 +52,18 @@ describe('loading the monitor config', () => {
     expect(loaded).toMatchObject({ ok: false, error: expect.stringContaining('vantages[0].runner') })
   })
 
+  it('reads the ingest key of every remote vantage, and stops on a missing or short one', async () => {
+    const remote = { id: 'aws-euw1', label: 'AWS', region: 'eu-west-1', runner: { kind: 'remote', keyEnv: 'INGEST_KEY_AWS' } }
+    const path = file('remote.json', { ...valid, vantages: [...valid.vantages, remote] })
+    const key = 'a'.repeat(64)
+    expect(await loadMonitorConfig(path, { PD_KEY: 'k', INGEST_KEY_AWS: ` ${key}\n` })).toMatchObject({ ok: true, ingestKeys: new Map([['aws-euw1', key]]) })
+    const missing = await loadMonitorConfig(path, { PD_KEY: 'k' })
+    expect(missing).toMatchObject({ ok: false, error: expect.stringMatching(/vantages\[1\]\.runner\.keyEnv: environment variable INGEST_KEY_AWS is not set/) })
+    const short = await loadMonitorConfig(path, { PD_KEY: 'k', INGEST_KEY_AWS: 'secret' })
+    expect(short).toMatchObject({ ok: false, error: expect.stringMatching(/INGEST_KEY_AWS holds 6 characters; an ingest key needs at least 32/) })
+    if (!short.ok) expect(short.error).not.toContain('secret')
+  })
+
   it('says so when the file is missing or not JSON', async () => {
     expect(await loadMonitorConfig(join(dir, 'absent.json'), {})).toMatchObject({ ok: false, error: expect.stringMatching(/cannot read config/) })
     expect(await loadMonitorConfig(file('broken.json', '{ targets: '), {})).toMatchObject({ ok: false, error: expect.stringMatching(/is not JSON/) })

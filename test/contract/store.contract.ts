@@ -1,6 +1,6 @@
 // What every MonitorStore promises: idempotent writes, ordered reads, rollups within a stated tolerance,
 // a compare-and-set on policy state with its outbox, leases that two senders cannot share, the latest
-// BGP view per target, and retention.
+// BGP view per target, the ingest inbox (once per natural key, one cycle per observation, nonces), and retention.
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { StoredBgpView } from '../../src/core/bgp/source-view.ts'
 import type { CycleRecord, Notification } from '../../src/core/findings.ts'
@@ -339,6 +339,80 @@ export function storeContract(make: () => Promise<MonitorStore>): void {
       await store.saveBgpView('k-root', bgpView(T0, 12))
       await store.prune(T0 + 400 * DAY_MS, { observationsDays: 1, hourlyRollupsDays: 1, dailyRollupsDays: 1 })
       expect(await store.bgpView('k-root')).toEqual(bgpView(T0, 12))
+    })
+  })
+
+  describe('ingest inbox', () => {
+    const SECOND_MS = 1_000
+    const pushed = (observedAt: number, overrides: Partial<Observation> = {}) => observation({ vantage: 'aws-euw1', observedAt, ...overrides })
+    const inbox = (vantage = 'aws-euw1') => store.ingestedObservations({ vantage, since: 0, until: T0 + DAY_MS })
+    const times = (observations: Observation[]) => observations.map((o) => o.observedAt)
+
+    it('stores each pushed observation once per natural key (vantage, target, address, transport, observedAt) and counts the new ones', async () => {
+      const udp = pushed(T0)
+      const tcp = pushed(T0, { transport: 'tcp', connectMs: 1.5, rttMs: 3.25 })
+      const timedOut = timeout({ vantage: 'aws-euw1', observedAt: T0 + SECOND_MS })
+      expect(await store.ingestObservations([udp, tcp], T0 + 100)).toEqual({ stored: 2 })
+      expect(await store.ingestObservations([tcp, timedOut], T0 + 200)).toEqual({ stored: 1 })
+      expect(await store.ingestObservations([udp, { ...udp, rttMs: 99 }], T0 + 300)).toEqual({ stored: 0 })
+      expect(await store.ingestObservations([pushed(T0, { vantage: 'gcp-usc1' })], T0 + 400)).toEqual({ stored: 1 })
+      expect(await inbox()).toEqual([
+        { observation: tcp, receivedAt: T0 + 100, cycleStartedAt: null },
+        { observation: udp, receivedAt: T0 + 100, cycleStartedAt: null },
+        { observation: timedOut, receivedAt: T0 + 200, cycleStartedAt: null },
+      ])
+      expect((await inbox())[2]?.observation).not.toHaveProperty('site')
+      expect(await inbox('gcp-usc1')).toHaveLength(1)
+    })
+
+    it('stores a batch pushed twice at the same time once', async () => {
+      const batch = Array.from({ length: 60 }, (_, i) => pushed(T0 + i, { transport: i % 2 === 0 ? 'udp' : 'tcp' }))
+      const [first, second] = await Promise.all([store.ingestObservations(batch, T0), store.ingestObservations(batch.slice(20), T0 + 1)])
+      expect((first?.stored ?? 0) + (second?.stored ?? 0)).toBe(60)
+      expect(times((await inbox()).map((row) => row.observation))).toEqual(batch.map((o) => o.observedAt))
+    })
+
+    it('hands each pushed observation to one cycle: made before its start and not taken by another cycle', async () => {
+      await store.ingestObservations([pushed(T0 - 30 * SECOND_MS), pushed(T0 - 10 * SECOND_MS), pushed(T0 + 5 * SECOND_MS)], T0)
+      await store.ingestObservations([pushed(T0 - 10 * SECOND_MS, { vantage: 'gcp-usc1' })], T0)
+      const first = await store.takeIngested('aws-euw1', T0)
+      expect(first).toEqual([pushed(T0 - 30 * SECOND_MS), pushed(T0 - 10 * SECOND_MS)])
+      expect(await store.takeIngested('aws-euw1', T0)).toEqual(first)
+      expect(times(await store.takeIngested('aws-euw1', T0 + MINUTE_MS))).toEqual([T0 + 5 * SECOND_MS])
+      // Made before the first cycle, arrived after it: the next cycle that asks takes it.
+      await store.ingestObservations([pushed(T0 - 20 * SECOND_MS)], T0 + MINUTE_MS + 1)
+      expect(times(await store.takeIngested('aws-euw1', T0 + 2 * MINUTE_MS))).toEqual([T0 - 20 * SECOND_MS])
+      expect(await store.takeIngested('aws-euw1', T0 + 3 * MINUTE_MS)).toEqual([])
+      expect((await inbox()).map((row) => [row.observation.observedAt, row.cycleStartedAt])).toEqual([
+        [T0 - 30 * SECOND_MS, T0], [T0 - 20 * SECOND_MS, T0 + 2 * MINUTE_MS], [T0 - 10 * SECOND_MS, T0], [T0 + 5 * SECOND_MS, T0 + MINUTE_MS],
+      ])
+      expect((await inbox('gcp-usc1')).map((row) => row.cycleStartedAt)).toEqual([null])
+    })
+
+    it('never hands one observation to two cycles taking at the same time', async () => {
+      await store.ingestObservations(Array.from({ length: 40 }, (_, i) => pushed(T0 + i)), T0)
+      const [a = [], b = []] = await Promise.all([store.takeIngested('aws-euw1', T0 + MINUTE_MS), store.takeIngested('aws-euw1', T0 + MINUTE_MS + 1)])
+      expect([...times(a), ...times(b)].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => T0 + i))
+    })
+
+    it('remembers a nonce per vantage until it expires, and lets one of two concurrent uses through', async () => {
+      const expiresAt = T0 + 10 * MINUTE_MS
+      expect(await store.rememberNonce('aws-euw1', 'nonce-0123456789', T0, expiresAt)).toBe(true)
+      expect(await store.rememberNonce('aws-euw1', 'nonce-0123456789', T0 + 1, expiresAt + 1)).toBe(false)
+      expect(await store.rememberNonce('gcp-usc1', 'nonce-0123456789', T0 + 1, expiresAt + 1)).toBe(true)
+      expect(await store.rememberNonce('aws-euw1', 'nonce-0123456789', expiresAt, expiresAt + 10 * MINUTE_MS)).toBe(true)
+      const both = await Promise.all([1, 2].map(() => store.rememberNonce('aws-euw1', 'nonce-concurrent', T0, expiresAt)))
+      expect(both.filter(Boolean)).toHaveLength(1)
+    })
+
+    it('prunes pushed observations older than the observations\' retention, and forgets expired nonces', async () => {
+      await store.ingestObservations([pushed(T0), pushed(T0 + 2 * DAY_MS)], T0 + 2 * DAY_MS)
+      await store.rememberNonce('aws-euw1', 'nonce-0123456789', T0, T0 + MINUTE_MS)
+      await store.prune(T0 + 2 * DAY_MS, { ...KEEP_ALL, observationsDays: 1 })
+      expect(times((await store.ingestedObservations({ vantage: 'aws-euw1', since: 0, until: T0 + 3 * DAY_MS })).map((row) => row.observation)))
+        .toEqual([T0 + 2 * DAY_MS])
+      // Asked as if before its expiry: only a forgotten nonce is new again.
+      expect(await store.rememberNonce('aws-euw1', 'nonce-0123456789', T0, T0 + MINUTE_MS)).toBe(true)
     })
   })
 

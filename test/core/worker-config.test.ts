@@ -36,10 +36,15 @@ describe('the Worker config check', () => {
     )
     expect(check.problems).toEqual([
       'vantages: here has runner "local", which only the Node monitor runs; the Worker runs "cloudflare-region" vantages',
-      'vantages: none has runner "cloudflare-region": the Worker would probe from nowhere',
+      'vantages: none has runner "cloudflare-region" or "remote": the Worker would probe from nowhere',
       'targets: udp-only is probed over UDP only; Workers have no outbound UDP: add "tcp" to its transports',
       "targets: on-cloudflare address 2606:4700:4700::1111 is in Cloudflare's range 2606:4700::/32, which Workers cannot connect to",
     ])
+  })
+
+  it('runs a config whose vantages are all remote: they push to the ingest API', () => {
+    const remote = { id: 'aws-euw1', label: 'AWS eu-west-1', region: 'eu-west-1', runner: { kind: 'remote', keyEnv: 'INGEST_KEY_AWS_EUW1' } }
+    expect(checkWorkerConfig(config({ vantages: [remote] })).problems).toEqual([])
   })
 
   it('knows the public resolver and the published ranges, and nothing else', () => {

@@ -7,6 +7,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { createDurableObjectRunner, type RegionNamespace } from '../../src/adapters/runner/durable-object.ts'
 import { deliverDueNotifications } from '../../src/app/deliver-outbox.ts'
+import { createRemoteRunner } from '../../src/app/remote-runner.ts'
 import { runCycle } from '../../src/app/run-cycle.ts'
 import type { Clock } from '../../src/ports/clock.ts'
 import type { VantageRunner } from '../../src/ports/vantage-runner.ts'
@@ -84,11 +85,13 @@ async function runMonitorCycle(monitor: WorkerMonitor, regions: RegionNamespace<
   }
 }
 
+/** Cloudflare regions probe through their Durable Objects; remote vantages hand over what they pushed to D1. */
 function regionRunners(monitor: WorkerMonitor, namespace: RegionNamespace<unknown>): VantageRunner[] {
   const limits = probeLimitsOf(monitor.env)
-  return monitor.config.vantages.flatMap((vantage) =>
-    vantage.runner.kind === 'cloudflare-region'
-      ? [createDurableObjectRunner({ vantage: vantage.id, locationHint: vantage.runner.locationHint, namespace, limits })]
-      : [],
-  )
+  return monitor.config.vantages.flatMap((vantage): VantageRunner[] => {
+    if (vantage.runner.kind === 'cloudflare-region') {
+      return [createDurableObjectRunner({ vantage: vantage.id, locationHint: vantage.runner.locationHint, namespace, limits })]
+    }
+    return vantage.runner.kind === 'remote' ? [createRemoteRunner({ vantage: vantage.id, store: monitor.store })] : []
+  })
 }

@@ -1,10 +1,11 @@
 // The Worker's entry: `scheduled` hands each cron tick to the coordinator Durable Object (one cycle:
 // regional probes, D1, decisions, alerts); `fetch` serves the same hono app as `anycast-monitor serve`
-// (status page, JSON API) from D1. The Durable Object classes are exported for their bindings.
+// (status page, JSON API, and the ingest API remote vantages push to) from D1. The Durable Object
+// classes are exported for their bindings.
 import type { Hono } from 'hono'
-import { createWebApp } from '../../src/app/create-web-app.ts'
+import { createWebApp, type WebAppDeps } from '../../src/app/create-web-app.ts'
 import type { Env } from './env.ts'
-import { loadWorkerMonitor } from './monitor.ts'
+import { loadWorkerMonitor, type WorkerMonitor } from './monitor.ts'
 
 export { Coordinator } from './coordinator.ts'
 export { ProbeRegion } from './probe-region.ts'
@@ -18,11 +19,15 @@ let app: { env: unknown; hono: Hono } | { env: unknown; error: string } | null =
 function webApp(env: Env): { hono: Hono } | { error: string } {
   if (app?.env !== env) {
     const loaded = loadWorkerMonitor(env)
-    app = loaded.ok
-      ? { env, hono: createWebApp({ config: loaded.monitor.config, store: loaded.monitor.store, nowMs: () => Date.now(), compress: false }) }
-      : { env, error: loaded.error }
+    app = loaded.ok ? { env, hono: createWebApp(webAppDeps(loaded.monitor)) } : { env, error: loaded.error }
   }
   return app
+}
+
+function webAppDeps(monitor: WorkerMonitor): WebAppDeps {
+  const { config, store, ingestKeys } = monitor
+  const onIngestError = (error: unknown): void => console.error(JSON.stringify({ event: 'ingest-store-error', error: String(error) }))
+  return { config, store, ingestKeys, onIngestError, nowMs: () => Date.now(), compress: false }
 }
 
 export default {

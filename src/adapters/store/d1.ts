@@ -19,6 +19,7 @@
 //   instead would not do: a losing save for the same version would see the winner's.)
 // - claimDueDeliveries is one UPDATE ... RETURNING that picks and leases the due items, so two claimers never
 //   get the same item; recordDelivery changes pending items only.
+// - the ingest inbox and nonces (d1-ingest.ts): one statement per operation, so each is atomic.
 // Limits: multi-row inserts are cut to D1's 100 bound parameters per statement (d1-sql.ts); documents are
 // single TEXT values (D1 allows 1 MB per value). close() only stops this store object: the binding is the
 // Worker's.
@@ -27,6 +28,7 @@ import type { Incident } from '../../core/findings.ts'
 import type { Clock } from '../../ports/clock.ts'
 import type { MonitorStore } from '../../ports/store.ts'
 import { recentCyclesFromD1, writeCycleToD1 } from './d1-cycles.ts'
+import { ingestIntoD1, ingestedFromD1, pruneIngestInD1, rememberNonceInD1, takeIngestedFromD1 } from './d1-ingest.ts'
 import { claimFromD1, recordDeliveryInD1, savePolicyStateToD1 } from './d1-policy.ts'
 import { pruneD1 } from './d1-prune.ts'
 import type { SqlStatement } from './d1-sql.ts'
@@ -88,7 +90,14 @@ export function createD1Store(db: D1Database, options: D1StoreOptions = {}): Mon
       const row = await prepared(db, { sql: sql.SELECT_BGP_VIEW, params: [target] }).first<{ view: string }>()
       return row === null ? null : (JSON.parse(row.view) as StoredBgpView)
     }),
-    prune: (now, retention) => run('prune', () => pruneD1(db, now, retention)),
+    rememberNonce: (vantage, nonce, now, expiresAt) => run('rememberNonce', () => rememberNonceInD1(db, vantage, nonce, now, expiresAt)),
+    ingestObservations: (observations, receivedAt) => run('ingestObservations', () => ingestIntoD1(db, observations, receivedAt)),
+    takeIngested: (vantage, cycleStartedAt) => run('takeIngested', () => takeIngestedFromD1(db, vantage, cycleStartedAt)),
+    ingestedObservations: (q) => run('ingestedObservations', () => ingestedFromD1(db, q)),
+    prune: (now, retention) => run('prune', async () => {
+      await pruneD1(db, now, retention)
+      await pruneIngestInD1(db, now, retention)
+    }),
     close: async () => void (closed = true),
   }
 }

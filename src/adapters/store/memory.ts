@@ -10,6 +10,7 @@ import {
   DAY_MS, GRANULARITIES, PERCENTILES, advanceCatchment, bucketStartMs, compareRollupKeys, compareText,
   percentileOfSorted, rollupRttOf, rollupSiteOf,
 } from './derive.ts'
+import { createMemoryInbox } from './memory-ingest.ts'
 import { StoreError } from './store-error.ts'
 
 const ORIGIN = 'store:memory'
@@ -44,6 +45,7 @@ export function createMemoryStore(): MonitorStore {
     cycles: new Map(), cycleIds: new Set(), buckets: new Map(), catchment: new Map(), changes: [],
     policy: new Map(), incidents: new Map(), outbox: new Map(), bgpViews: new Map(), closed: false,
   }
+  const inbox = createMemoryInbox()
   const run = <T>(operation: () => T): Promise<T> =>
     Promise.resolve().then(() => {
       if (state.closed) throw new StoreError(ORIGIN, 'the store is closed')
@@ -72,7 +74,14 @@ export function createMemoryStore(): MonitorStore {
       const stored = state.bgpViews.get(target)
       return stored ? (JSON.parse(stored.json) as StoredBgpView) : null
     }),
-    prune: (now, retention) => run(() => prune(state, now, retention)),
+    rememberNonce: (vantage, nonce, now, expiresAt) => run(() => inbox.rememberNonce(vantage, nonce, now, expiresAt)),
+    ingestObservations: (observations, receivedAt) => run(() => inbox.ingestObservations(observations, receivedAt)),
+    takeIngested: (vantage, cycleStartedAt) => run(() => inbox.takeIngested(vantage, cycleStartedAt)),
+    ingestedObservations: (q) => run(() => inbox.ingestedObservations(q)),
+    prune: (now, retention) => run(() => {
+      prune(state, now, retention)
+      inbox.prune(now, retention)
+    }),
     close: () => run(() => void (state.closed = true)),
   }
 }

@@ -33,7 +33,7 @@ export const INSERT_CYCLE = `INSERT INTO cycles (cycle_id, target, started_at, m
   ON CONFLICT (cycle_id) DO NOTHING`
 export const SELECT_LATEST_CYCLE_START = 'SELECT max(started_at) AS started_at FROM cycles WHERE target = ?'
 
-const OBSERVATION_COLUMNS = `observed_at, target, vantage, address, port, qname, transport, outcome, rcode, rtt_ms, connect_ms,
+export const OBSERVATION_COLUMNS = `observed_at, target, vantage, address, port, qname, transport, outcome, rcode, rtt_ms, connect_ms,
   identity_source, identity_hex, identity_text, site, retried_over_tcp, ignored_replies, error`
 /** observationParams' count. */
 export const OBSERVATION_PARAMS = 18

@@ -12,6 +12,7 @@ import {
   INSERT_APPLIED_SQL, SELECT_APPLIED_SQL, applyMigrations, loadMigrations, type Migration, type MigrationTarget,
 } from './migrations.ts'
 import { createRollupAccumulator } from './rollup-deltas.ts'
+import { createSqliteIngest } from './sqlite-ingest.ts'
 import * as sql from './sqlite-sql.ts'
 import {
   catchmentChangeFromRow, catchmentChangeParams, catchmentEntryParams, catchmentFromRow, cyclesFromRows, incidentParams,
@@ -51,6 +52,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const clock = options.clock ?? { nowMs: () => Date.now() }
   const db = guarded(ORIGIN, `opening ${options.path}`, () => openDatabase(options, clock))
   const st = guarded(ORIGIN, 'preparing statements', () => prepareStatements(db))
+  const inbox = guarded(ORIGIN, 'preparing statements', () => createSqliteIngest(db))
   const run = <T>(what: string, operation: () => T): Promise<T> => Promise.resolve().then(() => guarded(ORIGIN, what, operation))
   const writeCycles = (cycles: readonly CycleRecord[]) => run('writeCycle', () => writeCyclesIn(db, st, cycles))
   return {
@@ -84,7 +86,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       const json = st.selectBgpView.get(target) as string | undefined
       return json === undefined ? null : (JSON.parse(json) as StoredBgpView)
     }),
-    prune: (now, retention) => run('prune', () => pruneIn(db, st, now, retention)),
+    rememberNonce: (vantage, nonce, now, expiresAt) => run('rememberNonce', () => inbox.rememberNonce(vantage, nonce, now, expiresAt)),
+    ingestObservations: (observations, receivedAt) => run('ingestObservations', () => inbox.ingestObservations(observations, receivedAt)),
+    takeIngested: (vantage, cycleStartedAt) => run('takeIngested', () => inbox.takeIngested(vantage, cycleStartedAt)),
+    ingestedObservations: (q) => run('ingestedObservations', () => inbox.ingestedObservations(q)),
+    prune: (now, retention) => run('prune', () => {
+      pruneIn(db, st, now, retention)
+      inbox.prune(now, retention)
+    }),
     close: () => run('close', () => void db.close()),
   }
 }

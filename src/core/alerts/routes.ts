@@ -33,7 +33,8 @@ void everyKindListed
 export const SEVERITY_ORDER = ['info', 'warning', 'error', 'critical'] as const satisfies readonly Severity[]
 const NOTIFICATION_EVENTS = ['trigger', 'reminder', 'resolve'] as const satisfies readonly NotificationEvent[]
 
-const envName = () => z.string().regex(ENV_NAME_REGEX, ENV_NAME_MESSAGE)
+/** The name of an environment variable that holds a secret (never the secret itself). */
+export const envName = () => z.string().regex(ENV_NAME_REGEX, ENV_NAME_MESSAGE)
 
 const RouteFilterFields = {
   name: z
