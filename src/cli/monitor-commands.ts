@@ -1,5 +1,6 @@
 import { serve as serveHttp } from '@hono/node-server'
 import { deliverDueNotifications } from '../app/deliver-outbox.ts'
+import { createRetentionSchedule } from '../app/retention.ts'
 import { runCycle, type CycleReport } from '../app/run-cycle.ts'
 import { createWebApp } from '../app/create-web-app.ts'
 import type { Config } from '../core/config.ts'
@@ -62,6 +63,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Abo
   const deps = cycleDeps(config, routes, store, createRunners(config, store), archive)
   const log = (event: string, fields: object): void => io.stderr(JSON.stringify({ at: new Date().toISOString(), event, ...fields }) + '\n')
   const server = await listen({ config, store, ingestKeys: loaded.ingestKeys, log, archive }, io)
+  const retention = createRetentionSchedule(store, config.store, systemClock)
   try {
     let nextCycleAt = systemClock.nowMs()
     while (!stop.aborted) {
@@ -71,6 +73,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Abo
         return null
       })
       if (report) log('cycle', cycleSummary(report))
+      const pruned = await retention.pruneIfDue()
+      if (pruned.kind !== 'not-due') log('prune', pruned)
       nextCycleAt += config.probe.intervalSeconds * 1000
       while (!stop.aborted && systemClock.nowMs() < nextCycleAt) {
         const deliveries = await deliver(store, sinks, stop)

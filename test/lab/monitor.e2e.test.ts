@@ -272,6 +272,8 @@ describe.skipIf(reason !== undefined)('the monitor on the lab (e2e)', () => {
     expect(exit, serve.logTail()).toEqual({ code: 0, signal: null })
     expect(serve.events.at(-1)).toMatchObject({ event: 'shutdown', reason: 'signal' })
     expect(serve.events.filter((event) => event.event === 'cycle-error')).toEqual([])
+    // The store's retention was applied after the first cycle (then hourly).
+    expect(serve.events.filter((event) => event.event === 'prune').map((event) => event.kind)).toEqual(['pruned'])
 
     const store = createSqliteStore({ path: storePathOf() })
     try {

@@ -8,6 +8,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { createDurableObjectRunner, type RegionNamespace } from '../../src/adapters/runner/durable-object.ts'
 import { deliverDueNotifications } from '../../src/app/deliver-outbox.ts'
 import { createRemoteRunner } from '../../src/app/remote-runner.ts'
+import { createRetentionSchedule, type RetentionSchedule } from '../../src/app/retention.ts'
 import { runCycle } from '../../src/app/run-cycle.ts'
 import type { Clock } from '../../src/ports/clock.ts'
 import type { VantageRunner } from '../../src/ports/vantage-runner.ts'
@@ -39,6 +40,7 @@ export type CycleSummary =
 export class Coordinator extends DurableObject<Env> {
   private running: Promise<CycleSummary> | null = null
   private monitor: WorkerMonitor | null = null
+  private retention: RetentionSchedule | null = null
   /**
    * Instance fields, which RPC does not expose (only class methods are): the workerd tests set them
    * through runInDurableObject to give a loopback config and to make one region fail.
@@ -63,7 +65,10 @@ export class Coordinator extends DurableObject<Env> {
     const loaded = this.monitor === null ? loadWorkerMonitor(env) : { ok: true as const, monitor: this.monitor }
     if (!loaded.ok) return { status: 'failed', tick, error: loaded.error }
     this.monitor = loaded.monitor
-    return runMonitorCycle(loaded.monitor, this.regions ?? loaded.monitor.env.PROBE_REGION, tick)
+    this.retention ??= createRetentionSchedule(loaded.monitor.store, loaded.monitor.config.store, workerClock)
+    const summary = await runMonitorCycle(loaded.monitor, this.regions ?? loaded.monitor.env.PROBE_REGION, tick)
+    const pruned = await this.retention.pruneIfDue()
+    return pruned.kind === 'failed' && summary.status === 'ran' ? { ...summary, problems: [...summary.problems, `prune: ${pruned.error}`] } : summary
   }
 }
 
