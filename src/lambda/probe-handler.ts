@@ -1,8 +1,9 @@
 // The AWS Lambda probe: one remote vantage per function, invoked by EventBridge Scheduler (its event is not
 // read). Each invocation runs the vantage's plan over UDP and TCP with the Node transports and pushes the
 // observations to the monitor's ingest API, signed with the vantage's key. There is no disk buffer: a batch
-// the monitor did not take fails the invocation, so the schedule's retry policy applies, and the monitor's
-// natural-key dedupe keeps whatever an earlier attempt pushed stored once. No AWS SDK on this path.
+// the monitor did not take fails the invocation, so it is retried (Scheduler invokes Lambda asynchronously:
+// Lambda's own retries, which infra/ bounds to one period), and the monitor's natural-key dedupe keeps
+// whatever an earlier attempt pushed stored once. No AWS SDK on this path.
 //
 // Environment:
 //   MONITOR_CONFIG      the monitor's config: JSON text (starting with "{"), or the path of a JSON file
