@@ -6,6 +6,7 @@ import {
   webhookSignedContent,
   webhookTimestamp,
 } from '../../core/alerts/webhook-payload.ts'
+import { hmacSha256Hex, importHmacSha256Key } from '../../core/hmac.ts'
 import type { AlertSink } from '../../ports/alert-sink.ts'
 import { postJson } from './post-json.ts'
 import { requireHttpUrl, sinkRuntime, type SinkOptions } from './sink-options.ts'
@@ -20,7 +21,7 @@ export interface WebhookSinkOptions extends SinkOptions {
 export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
   requireHttpUrl(`alert:webhook route "${options.route}"`, 'url', options.url)
   const runtime = sinkRuntime(options)
-  const key = importHmacKey(options.secret)
+  const key = importHmacSha256Key(options.secret, 'sign')
   return {
     route: options.route,
     kind: 'webhook',
@@ -28,7 +29,7 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
       const sentAtMs = runtime.nowMs()
       const body = JSON.stringify(renderWebhookPayload(notification, runtime.contextFor(notification), sentAtMs))
       const timestamp = webhookTimestamp(sentAtMs)
-      const signatureHex = await hmacHex(await key, webhookSignedContent(timestamp, body))
+      const signatureHex = await hmacSha256Hex(await key, new TextEncoder().encode(webhookSignedContent(timestamp, body)))
       const headers = webhookHeaders({ notification, timestamp, signatureHex })
       return postJson({ url: options.url, body, headers, timeoutMs: runtime.timeoutMs, signal, fetch: runtime.fetch, nowMs: runtime.nowMs })
     },
@@ -37,17 +38,6 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
 
 /** The documented signature of `body` sent at `timestamp` (Unix seconds), as lowercase hex. */
 export async function signWebhookBody(secret: string, timestamp: string, body: string): Promise<string> {
-  return hmacHex(await importHmacKey(secret), webhookSignedContent(timestamp, body))
+  return hmacSha256Hex(await importHmacSha256Key(secret, 'sign'), new TextEncoder().encode(webhookSignedContent(timestamp, body)))
 }
 
-// Spelled this way because the Node lib types have no global CryptoKey name.
-type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>
-
-function importHmacKey(secret: string): Promise<HmacKey> {
-  return crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-}
-
-async function hmacHex(key: HmacKey, content: string): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(content))
-  return Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, '0')).join('')
-}

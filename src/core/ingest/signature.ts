@@ -12,8 +12,9 @@
 // leaves that window, so a captured request cannot be sent again, neither now (nonce) nor later (timestamp).
 // Node: 'v1=' + createHmac('sha256', key).update(`${ts}.${nonce}.`).update(body).digest('hex')
 //
-// WebCrypto (global in Node 20, workerd and Lambda) does the HMAC: a pure computation, and
+// WebCrypto (global in Node 20, workerd and Lambda) does the HMAC (../hmac.ts): a pure computation, and
 // crypto.subtle.verify compares in constant time.
+import { hmacSha256Hex, importHmacSha256Key, verifyHmacSha256Hex } from '../hmac.ts'
 
 export const INGEST_PATH = '/api/v1/ingest'
 export const INGEST_VANTAGE_HEADER = 'X-Anycast-Monitor-Vantage'
@@ -28,9 +29,6 @@ const MS_PER_SECOND = 1000
 const TIMESTAMP_REGEX = /^\d{1,12}$/
 const NONCE_REGEX = /^[A-Za-z0-9_-]{16,128}$/
 const SIGNATURE_REGEX = /^v1=([0-9a-f]{64})$/
-
-// Spelled this way because the Node lib types have no global CryptoKey name.
-type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>
 
 /** Unix seconds, as the timestamp header carries them. */
 export function ingestTimestamp(nowMs: number): string {
@@ -48,8 +46,7 @@ export function ingestSignedContent(timestamp: string, nonce: string, body: Uint
 
 /** The signature header's value for `body` signed at `timestamp` with `nonce`. */
 export async function signIngest(key: string, timestamp: string, nonce: string, body: Uint8Array): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(key, 'sign'), ingestSignedContent(timestamp, nonce, body))
-  const hex = Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, '0')).join('')
+  const hex = await hmacSha256Hex(await importHmacSha256Key(key, 'sign'), ingestSignedContent(timestamp, nonce, body))
   return `${INGEST_SIGNATURE_SCHEME}=${hex}`
 }
 
@@ -57,9 +54,7 @@ export async function signIngest(key: string, timestamp: string, nonce: string, 
 export async function verifyIngestSignature(key: string, timestamp: string, nonce: string, body: Uint8Array, signature: string): Promise<boolean> {
   const hex = SIGNATURE_REGEX.exec(signature)?.[1]
   if (hex === undefined) return false
-  const mac = new Uint8Array(hex.length / 2)
-  for (let index = 0; index < mac.length; index += 1) mac[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16)
-  return crypto.subtle.verify('HMAC', await hmacKey(key, 'verify'), mac, ingestSignedContent(timestamp, nonce, body))
+  return verifyHmacSha256Hex(await importHmacSha256Key(key, 'verify'), ingestSignedContent(timestamp, nonce, body), hex)
 }
 
 /** Why the signature header cannot be a v1 signature, or null when its form is right. */
@@ -83,8 +78,4 @@ export function timestampProblem(timestamp: string, nowMs: number): string | nul
 /** Until when (epoch ms) a nonce must be remembered: after that its timestamp is refused anyway. */
 export function nonceExpiresAtMs(timestamp: string): number {
   return (Number(timestamp) + INGEST_TIMESTAMP_TOLERANCE_SECONDS) * MS_PER_SECOND
-}
-
-function hmacKey(key: string, usage: 'sign' | 'verify'): Promise<HmacKey> {
-  return crypto.subtle.importKey('raw', new TextEncoder().encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, [usage])
 }
