@@ -5,8 +5,8 @@
 // resolved after the repair. Fails (non-zero exit) when the page does not show one in time.
 import { killBgp, startBgpScenario, startDnsScenario, stopDns } from '../lab/lab.ts'
 import { incidentPath } from '../src/core/status/incidents.ts'
+import { pollUntil, sleep } from './poll.ts'
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface ScenarioOptions {
   pageUrl: string
@@ -34,15 +34,13 @@ async function page(url: string): Promise<string> {
 }
 
 /** Polls the target page until one of the keys shows as `wanted`; the key and the seconds it took, or null. */
-async function waitForPage(options: ScenarioOptions, keys: readonly string[], wanted: IncidentOnPage, since: number, cycles: number): Promise<{ key: string; seconds: number } | null> {
-  const deadline = since + cycles * options.intervalMs + 2_000
-  while (Date.now() < deadline) {
+function waitForPage(options: ScenarioOptions, keys: readonly string[], wanted: IncidentOnPage, since: number, cycles: number): Promise<{ key: string; seconds: number } | null> {
+  const attempt = async (): Promise<{ key: string; seconds: number } | null> => {
     const html = await page(`${options.pageUrl}/targets/${options.target}`)
     const key = keys.find((candidate) => incidentOnPage(html, candidate) === wanted)
-    if (key !== undefined) return { key, seconds: (Date.now() - since) / 1000 }
-    await sleep(250)
+    return key === undefined ? null : { key, seconds: (Date.now() - since) / 1000 }
   }
-  return null
+  return pollUntil(attempt, since + cycles * options.intervalMs + 2_000, 250)
 }
 
 interface Scenario {

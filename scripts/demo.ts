@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { playScenarios } from './demo-scenarios.ts'
+import { pollUntil } from './poll.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CONFIG = 'lab/monitor.config.json'
@@ -62,26 +63,19 @@ async function catchment(): Promise<CatchmentView | null> {
 }
 
 /** A catchment from a cycle of this run (the store keeps earlier runs') in which every vantage got an answer. */
-async function waitForFullCatchment(vantageCount: number, since: number): Promise<CatchmentView | null> {
-  const deadline = Date.now() + CATCHMENT_DEADLINE_MS
-  while (Date.now() < deadline) {
-    const view = await catchment()
-    const fresh = view !== null && (view.cycleStartedAt ?? 0) >= since
-    if (view && fresh && view.vantages.filter((v) => v.status === 'answering').length === vantageCount) return view
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-  }
-  return null
+function waitForFullCatchment(vantageCount: number, since: number): Promise<CatchmentView | null> {
+  const complete = (view: CatchmentView | null): CatchmentView | null =>
+    view !== null && (view.cycleStartedAt ?? 0) >= since && view.vantages.filter((v) => v.status === 'answering').length === vantageCount ? view : null
+  return pollUntil(async () => complete(await catchment()), Date.now() + CATCHMENT_DEADLINE_MS, POLL_MS)
 }
 
 /** Milliseconds from `startedAt` until the overview page says the target is operational; null if it never does. */
-async function pageShowsCatchment(startedAt: number): Promise<number | null> {
-  const deadline = Date.now() + CATCHMENT_DEADLINE_MS
-  while (Date.now() < deadline) {
+function pageShowsCatchment(startedAt: number): Promise<number | null> {
+  const attempt = async (): Promise<number | null> => {
     const html = await fetch(`${PAGE}/`).then((response) => (response.ok ? response.text() : ''), () => '')
-    if (html.includes('state-operational')) return Date.now() - startedAt
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    return html.includes('state-operational') ? Date.now() - startedAt : null
   }
-  return null
+  return pollUntil(attempt, Date.now() + CATCHMENT_DEADLINE_MS, POLL_MS)
 }
 
 function printCatchment(view: CatchmentView): void {

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startDnsServer, type RunningDnsServer } from '../test/support/dns-servers.ts'
 import { unusedTcpPort } from '../test/support/ports.ts'
+import { pollUntil, sleep } from './poll.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
@@ -20,7 +21,6 @@ const PAGE_DEADLINE_MS = 30_000
 // No cf.json download, no metrics, no banner (whose update check would ask the npm registry).
 const OFFLINE_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 const print = (line: string): void => void process.stdout.write(`${line}\n`)
 
 /** Two Cloudflare regions probing the local NSD over TCP; the site is named by NSD's NSID. */
@@ -50,17 +50,15 @@ export function devConfig(dns: RunningDnsServer): Record<string, unknown> {
   }
 }
 
-async function waitFor(url: string, done: (status: number, body: string) => boolean, deadlineMs: number): Promise<string | null> {
-  const deadline = Date.now() + deadlineMs
-  while (Date.now() < deadline) {
+function waitFor(url: string, done: (status: number, body: string) => boolean, deadlineMs: number): Promise<string | null> {
+  const attempt = async (): Promise<string | null> => {
     const answer = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
       async (response) => ({ status: response.status, body: await response.text() }),
       () => null,
     )
-    if (answer !== null && done(answer.status, answer.body)) return answer.body
-    await sleep(500)
+    return answer !== null && done(answer.status, answer.body) ? answer.body : null
   }
-  return null
+  return pollUntil(attempt, Date.now() + deadlineMs, 500)
 }
 
 function applyMigrations(persistDir: string): void {
