@@ -75,7 +75,7 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'failover',
     label: 'kill-bgp s1 (failover)',
-    incident: 'site-down/site:s1',
+    incident: 'failover/site:s1',
     fault: () => killBgp('s1'),
     recover: () => startBgpScenario('s1'),
     restore: () => startBgpScenario('s1'),
@@ -83,7 +83,7 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'health-check',
     label: 'stop-dns s2 (health-checked failover)',
-    incident: 'site-down/site:s2',
+    incident: 'failover/site:s2',
     fault: () => stopDns('s2'),
     recover: () => startDnsScenario('s2'),
     restore: () => startDnsScenario('s2'),

@@ -65,7 +65,7 @@ function scenarios(target: string, intervalMs: number): Scenario[] {
   }
   return [
     { name: 'black hole (stop-dns s1: BIND dead, FRR still announcing)', keys: [`${target}/black-hole/site:s1`], fault: () => stopDns('s1'), repair: () => startDnsScenario('s1'), openCycles: 4, resolveCycles: 5 },
-    { name: 'failover (kill-bgp s1: the route is withdrawn, v1 moves to s2)', keys: [`${target}/failover/site:s1`, `${target}/site-down/site:s1`], fault: () => killBgp('s1'), repair: () => startBgpScenario('s1'), openCycles: 4, resolveCycles: 6 },
+    { name: 'failover (kill-bgp s1: the route is withdrawn, v1 moves to s2)', keys: [`${target}/failover/site:s1`], fault: () => killBgp('s1'), repair: () => startBgpScenario('s1'), openCycles: 4, resolveCycles: 6 },
     // The flap ends before the page is watched; its finding lasts while the flap is in the detector's window.
     { name: 'flap (kill-bgp / start-bgp s2, twice)', keys: [`${target}/bgp-flapping/prefix:198.51.100.53/32`, `${target}/catchment-flapping/vantage:v2`], fault: flapStep, repair: async () => undefined, openCycles: 4, resolveCycles: 0 },
   ]
