@@ -3,7 +3,9 @@ import { catchmentOf, diffCatchments, medianMs, unheardVantages, type VantageSta
 import { compileSiteTable } from '../../src/core/config.ts'
 import type { CycleRecord } from '../../src/core/findings.ts'
 import {
+  ADDRESS_V6,
   catchmentCycles,
+  on,
   cycle,
   networkError,
   ok,
@@ -49,8 +51,23 @@ describe('catchmentOf', () => {
     expect(state.sites).toEqual([])
   })
 
-  it('keeps a vantage answering when one transport fails and another is ok (partial failures are not failing)', () => {
+  it('keeps an address answering when one transport fails and another is ok (transport divergence speaks for that)', () => {
     expect(stateOf(cycle(0, { par: [ok('fra'), timeout('tcp')] }), 'par').status).toBe('answering')
+  })
+
+  it('calls a vantage that answers over IPv4 and fails over IPv6 partial: neither answering nor failing', () => {
+    const state = stateOf(cycle(0, { par: [ok('fra'), on(ADDRESS_V6, timeout())] }), 'par')
+    expect(state).toMatchObject({ status: 'partial', sites: ['fra'] })
+  })
+
+  it('calls a vantage whose IPv4 and IPv6 answers come from different sites split, not a "ber+fra" catchment', () => {
+    const state = stateOf(cycle(0, { par: [ok('fra'), on(ADDRESS_V6, ok('ber'))] }), 'par')
+    expect(state).toMatchObject({ status: 'split', sites: ['ber', 'fra'] })
+  })
+
+  it('keeps a vantage answering when both families answer from the same site, and one address names no node', () => {
+    expect(stateOf(cycle(0, { par: [ok('fra'), on(ADDRESS_V6, ok('fra'))] }), 'par').status).toBe('answering')
+    expect(stateOf(cycle(0, { par: [ok('fra'), on(ADDRESS_V6, okAnonymous())] }), 'par')).toMatchObject({ status: 'answering', sites: ['fra'] })
   })
 
   it('calls an ok answer without identity unidentified: reachable, but no catchment', () => {

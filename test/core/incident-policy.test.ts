@@ -261,6 +261,53 @@ describe('incident policy: flapping and failovers', () => {
   })
 })
 
+describe('incident policy: one incident per cause', () => {
+  const failover = (index: number) =>
+    finding(index, { kind: 'failover', severity: 'warning', summary: 'fra is withdrawn from BGP and its vantages moved: par to ams: clean failover', details: { confirmed: true } })
+  const shift = (index: number) =>
+    finding(index, {
+      kind: 'catchment-shift',
+      scope: 'vantage:par',
+      severity: 'info',
+      summary: 'par moved from fra to ams (RTT 12 ms → 31 ms), on ams for 3 cycles',
+      sites: ['fra', 'ams'],
+      details: { fromSites: ['fra'], toSites: ['ams'] },
+    })
+
+  it('continues a black hole as the same incident when the site goes on to fail over: one trigger, one resolve', () => {
+    const run = runPolicy(12, (index) => (index < 4 ? blackHoleAt(index) : index < 9 ? [failover(index)] : clean()))
+    expect(pages(run.notifications)).toEqual(['trigger black-hole site:fra', 'resolve black-hole site:fra'])
+    const resolved = run.results.flatMap((result) => result.incidents).find((incident) => incident.status === 'resolved')
+    expect(resolved).toMatchObject({ severity: 'critical', lastFinding: { kind: 'failover' } })
+    expect(resolved?.updates.map((update) => update.text)).toContain('fra is withdrawn from BGP and its vantages moved: par to ams: clean failover')
+  })
+
+  it('makes one incident of a site-down and a black hole of the same site in one cycle, the most severe, noting the other', () => {
+    const siteDown = (index: number) => finding(index, { kind: 'site-down', severity: 'error', summary: 'fra answers none of the vantages it served' })
+    const run = runPolicy(3, (index) => [siteDown(index), ...blackHoleAt(index)])
+    expect(pages(run.notifications)).toEqual(['trigger black-hole site:fra'])
+    expect(run.results[1]?.incidents[0]?.lastFinding.evidence.details['alsoFound']).toEqual(['site-down: fra answers none of the vantages it served'])
+  })
+
+  it("takes a vantage's shift away from a site with a finding as that site's evidence, not an incident of its own", () => {
+    const run = runPolicy(5, (index) => [failover(index), ...(index >= 2 ? [shift(index)] : [])])
+    expect(pages(run.notifications)).toEqual(['trigger failover site:fra'])
+    expect(run.results[3]?.incidents[0]?.lastFinding.evidence.details['alsoFound']).toEqual([
+      'catchment-shift: par moved from fra to ams (RTT 12 ms → 31 ms), on ams for 3 cycles',
+    ])
+  })
+
+  it('still pages a shift away from a site nothing is wrong with', () => {
+    expect(pages(runPolicy(3, (index) => [shift(index)]).notifications)).toEqual(['trigger catchment-shift vantage:par'])
+  })
+
+  it('keeps sites apart: a black hole at fra and a failover at ams are two incidents', () => {
+    const amsFailover = (index: number) => finding(index, { kind: 'failover', scope: 'site:ams', severity: 'warning', sites: ['ams'] })
+    const run = runPolicy(2, (index) => [...blackHoleAt(index), amsFailover(index)])
+    expect(pages(run.notifications)).toEqual(['trigger black-hole site:fra', 'trigger failover site:ams'])
+  })
+})
+
 describe('incident policy: overlapping runs', () => {
   it('gives the same notification ids when two runs compute the same transition from the same stored state', () => {
     const stored = JSON.stringify(runPolicy(1, blackHoleAt).state)
