@@ -2,7 +2,7 @@
 // The incident key is the dedup_key, so the resolve closes the alert the trigger opened. PagerDuty has
 // no reminder event (its escalation policy re-notifies by itself), so reminders render to null and
 // the sink reports them delivered without sending anything.
-import type { Notification, Severity } from '../findings.ts'
+import type { FindingPaths, Notification, Severity } from '../findings.ts'
 import { bgpDetailsObject } from './bgp-details.ts'
 import { eventLabel, incidentTitle, incidentUrl, isoTime, truncate, type AlertContext } from './text.ts'
 
@@ -89,10 +89,17 @@ function triggerEvent(notification: Notification, context: AlertContext, routing
   }
 }
 
-/** PagerDuty wants "the unique location of the affected system": the anycast addresses probed. */
+/** PagerDuty wants "the unique location of the affected system": the anycast addresses the finding is about. */
 function sourceOf(notification: Notification): string {
-  const addresses = [...new Set(notification.incident.lastFinding.evidence.latest.map((seen) => seen.address))]
+  const { paths, evidence } = notification.incident.lastFinding
+  const addresses = paths !== undefined && paths.addresses.length > 0 ? paths.addresses : [...new Set(evidence.latest.map((seen) => seen.address))]
   return addresses.length === 0 ? notification.incident.target : addresses.sort().join(', ')
+}
+
+/** Which paths the finding is about: 'all paths', or 'over IPv6' with the families, addresses and transports. */
+function pathsDetails(paths: FindingPaths | undefined): Record<string, unknown> {
+  if (paths === undefined) return {}
+  return { paths: paths.text === '' ? 'all paths' : paths.text, families: paths.families, addresses: paths.addresses, transports: paths.transports }
 }
 
 function customDetails(notification: Notification, context: AlertContext, statusUrl: string): Record<string, unknown> {
@@ -104,6 +111,7 @@ function customDetails(notification: Notification, context: AlertContext, status
     target: incident.target,
     target_label: context.targetLabel,
     scope: incident.scope,
+    ...pathsDetails(incident.lastFinding.paths),
     opened_at: isoTime(incident.openedAt),
     detected_at: isoTime(incident.lastFinding.at),
     last_seen_at: isoTime(incident.lastSeenAt),

@@ -91,6 +91,7 @@ function summaryBlock(notification: Notification, context: AlertContext): SlackB
     ['Severity', incident.severity],
     ['Sites', listOrDash(evidence.sites)],
     ['Vantages', listOrDash(evidence.vantages)],
+    ...(incident.lastFinding.paths === undefined ? [] : [['Paths', incident.lastFinding.paths.text === '' ? 'all' : incident.lastFinding.paths.text] as [string, string]]),
     ['Since', slackDate(incident.openedAt)],
   ]
   if (incident.resolvedAt !== null) fields.push(['Resolved', slackDate(incident.resolvedAt)])

@@ -16,6 +16,15 @@ function trigger(overrides = {}): PagerDutyTriggerEvent {
 }
 
 describe('the PagerDuty event', () => {
+  it('names the paths of a partial failure: the addresses as its source, and families and transports in its details', () => {
+    const paths = { slice: 'ipv6', text: 'over IPv6', families: ['ipv6' as const], addresses: ['2001:db8:53::53'], transports: ['udp' as const, 'tcp' as const] }
+    const event = trigger({ incident: incident({ lastFinding: finding({ paths }) }) })
+    expect(event.payload.source).toBe('2001:db8:53::53')
+    expect(event.payload.custom_details).toMatchObject({ paths: 'over IPv6', families: ['ipv6'], addresses: ['2001:db8:53::53'], transports: ['udp', 'tcp'] })
+    const everyPath = trigger({ incident: incident({ lastFinding: finding({ paths: { ...paths, slice: 'all', text: '', families: ['ipv4', 'ipv6'] } }) }) })
+    expect(everyPath.payload.custom_details).toMatchObject({ paths: 'all paths' })
+  })
+
   it('triggers with every field of the Events API v2, the incident key as dedup_key', () => {
     const first = notification()
     expect(renderPagerDutyEvent(first, context, ROUTING_KEY)).toEqual({

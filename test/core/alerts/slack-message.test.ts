@@ -46,6 +46,13 @@ describe('the Slack message', () => {
     )
   })
 
+  it('says which paths a partial failure is on', () => {
+    const paths = { slice: 'tcp', text: 'over TCP', families: ['ipv4' as const], addresses: ['198.51.100.53'], transports: ['tcp' as const] }
+    const message = renderSlackMessage(notification({ incident: incident({ lastFinding: finding({ paths }) }) }), context)
+    const summary = message.blocks[1] as Extract<SlackBlock, { type: 'section' }>
+    expect(summary.fields?.map((field) => field.text)).toContain('*Paths*\nover TCP')
+  })
+
   it('shows the BGP evidence on its own: each AS path on a line, the peer counts, the community and the source', () => {
     const message = renderSlackMessage(notification({ incident: incident({ lastFinding: blackHoleWithBgp() }) }), context)
     expect(texts(message.blocks)).toContain(
