@@ -5,7 +5,7 @@ import type { Observation } from '../core/model.ts'
 import type { Clock } from '../ports/clock.ts'
 import type { ArchiveRejection, ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
-import type { ProbePlan, ProbeTask, VantageRunner } from '../ports/vantage-runner.ts'
+import type { PartialReport, ProbePlan, ProbeTask, VantageRunner } from '../ports/vantage-runner.ts'
 import { bgpEvaluationInput, bgpViewOf, checkBgp, type BgpCheck, type BgpCheckDeps, type BgpEvaluationInput } from './bgp-check.ts'
 
 /** What the pure evaluation (detectors + incident policy) needs and returns for one target. */
@@ -64,15 +64,17 @@ const TASKS_IN_FLIGHT_PER_VANTAGE = 16
 export async function runCycle(deps: CycleDeps, signal?: AbortSignal): Promise<CycleReport> {
   const startedAt = deps.clock.nowMs()
   const tasks = probeTasks(deps.config)
-  const deadline = AbortSignal.timeout(cycleDeadlineMs(deps.config, tasks.length))
+  const plans = deps.runners.map((runner) => planFor(runner.vantage, startedAt, tasks))
+  const runnerWorstCasesMs = deps.runners.map((runner, index) => runner.worstCaseMs?.(plans[index] as ProbePlan))
+  const deadline = AbortSignal.timeout(cycleDeadlineMs(deps.config, tasks.length, runnerWorstCasesMs))
   const cycleSignal = signal ? AbortSignal.any([deadline, signal]) : deadline
   const [reports, bgp] = await Promise.all([
-    Promise.allSettled(deps.runners.map((runner) => runner.run(planFor(runner.vantage, startedAt, tasks), cycleSignal))),
+    Promise.allSettled(deps.runners.map((runner, index) => runner.run(plans[index] as ProbePlan, cycleSignal))),
     deps.bgp ? checkBgp(deps.bgp, deps.config.targets, startedAt, cycleSignal) : NO_BGP_CHECK,
   ])
   const report: CycleReport = { startedAt, cycles: [], findings: [], notifications: [], conflicts: [], problems: [] }
   for (const target of deps.config.targets) {
-    const cycle = cycleRecord(target, startedAt, deps.runners, reports)
+    const cycle = cycleRecord(target, startedAt, deps.runners, reports, tasks.filter((task) => task.target === target.id).length)
     await deps.store.writeCycle(cycle)
     report.cycles.push(cycle)
     const problem = await saveBgpView(deps, target, bgp, startedAt)
@@ -168,30 +170,43 @@ export function planFor(vantage: string, cycleStartedAt: number, tasks: ProbeTas
   return { vantage, cycleStartedAt, tasks, concurrency: TASKS_IN_FLIGHT_PER_VANTAGE }
 }
 
-/** Every probe is bounded by the probe timeout, so a vantage needs at most this long for its plan. */
-export function cycleDeadlineMs(config: Config, taskCount: number): number {
+/**
+ * Every probe is bounded by the probe timeout, so a vantage needs at most this long for its plan: 16
+ * probes in flight, plus the runner's margin. A runner that knows its own worst case (a Cloudflare
+ * region, see VantageRunner.worstCaseMs) is given that instead; the cycle waits for the slowest.
+ */
+export function cycleDeadlineMs(config: Config, taskCount: number, runnerWorstCasesMs: readonly (number | undefined)[] = []): number {
   const rounds = Math.max(1, Math.ceil(taskCount / TASKS_IN_FLIGHT_PER_VANTAGE))
-  return rounds * config.probe.timeoutMs + RUNNER_MARGIN_MS
+  const estimate = rounds * config.probe.timeoutMs + RUNNER_MARGIN_MS
+  if (runnerWorstCasesMs.length === 0) return estimate
+  return Math.max(...runnerWorstCasesMs.map((worstCaseMs) => worstCaseMs ?? estimate))
 }
 
+/**
+ * The target's observations from every runner, and the runners missing for it. A runner that failed
+ * after reporting in part keeps what it measured; it is missing for this target unless it reported all
+ * of the target's `plannedProbes`, and the reason says how many it reported.
+ */
 function cycleRecord(
   target: Target,
   startedAt: number,
   runners: readonly VantageRunner[],
   reports: PromiseSettledResult<Observation[]>[],
+  plannedProbes: number,
 ): CycleRecord {
   const siteOf = compileSiteTable(target.sites)
   const observations: Observation[] = []
   const missingVantages: CycleRecord['missingVantages'] = []
   runners.forEach((runner, index) => {
     const report = reports[index] as PromiseSettledResult<Observation[]>
-    if (report.status === 'rejected') {
-      missingVantages.push({ vantage: runner.vantage, reason: errorText(report.reason) })
-      return
+    const reported = report.status === 'fulfilled' ? report.value : partialOf(report.reason)
+    const ofTarget = reported.filter((observation) => observation.target === target.id)
+    if (report.status === 'rejected' && ofTarget.length < plannedProbes) {
+      const part = ofTarget.length === 0 ? '' : `reported ${ofTarget.length} of ${plannedProbes} probes of this target, then `
+      missingVantages.push({ vantage: runner.vantage, reason: `${part}${errorText(report.reason)}` })
     }
-    const ofTarget = report.value.filter((observation) => observation.target === target.id)
     // A remote vantage may have pushed for some targets only.
-    if (ofTarget.length === 0) missingVantages.push({ vantage: runner.vantage, reason: 'reported no observation of this target' })
+    if (report.status === 'fulfilled' && ofTarget.length === 0) missingVantages.push({ vantage: runner.vantage, reason: 'reported no observation of this target' })
     // A runner reports for the vantage it was asked to be, whatever it claims.
     for (const observation of ofTarget) observations.push(withSite({ ...observation, vantage: runner.vantage }, siteOf))
   })
@@ -203,6 +218,12 @@ function withSite(observation: Observation, siteOf: SiteResolver): Observation {
   const { site: _claimed, ...rest } = observation
   if (observation.rcode === null) return rest
   return { ...rest, site: observation.identity ? siteOfIdentity(observation.identity, siteOf) : siteOf(null).siteId }
+}
+
+/** What a runner's rejection says it measured before failing (PartialReport); nothing otherwise. */
+function partialOf(reason: unknown): readonly Observation[] {
+  const partial = typeof reason === 'object' && reason !== null && 'partial' in reason ? (reason as PartialReport).partial : undefined
+  return Array.isArray(partial) ? partial : []
 }
 
 function errorText(reason: unknown): string {

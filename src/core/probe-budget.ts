@@ -2,6 +2,8 @@
 // `maxConnections` sockets open at once, and at most `subrequestBudget` connect() calls in all, each
 // connect() being a subrequest. A plan that cannot fit one invocation is cut into contiguous chunks
 // that each fit, so the caller runs them one invocation after another and concatenates the answers.
+// regionWorstCase says how long that sequence can take at worst, which the cycle's deadline and the
+// Worker's config check (worker-config.ts) both read.
 import { CHAOS_IDENTITY_NAMES } from './dns/query.ts'
 import type { TransportName } from './model.ts'
 
@@ -9,18 +11,33 @@ import type { TransportName } from './model.ts'
 export const WORKERS_MAX_CONNECTIONS = 6
 /** Subrequests per invocation on the Workers Free plan (Paid allows more: see workers/README.md). */
 export const WORKERS_FREE_SUBREQUESTS = 50
+/**
+ * Time one invocation may take besides its probes, at worst: the call to the region's Durable Object and
+ * back (across a continent), the object starting, the sockets closing after their deadline.
+ */
+export const WORKERS_INVOCATION_MARGIN_MS = 1_000
 
 export interface ProbeLimits {
   /** Sockets open at once; each probe holds one at a time, so this caps the probes in flight. */
   maxConnections: number
   /** connect() calls one invocation may make, after whatever else the invocation reserves. */
   subrequestBudget: number
+  /** Time one invocation takes besides its probes, at worst; WORKERS_INVOCATION_MARGIN_MS when absent. */
+  invocationMarginMs?: number
 }
+
+/** The Free plan's limits, with the colo lookup off (workers/src/probe-region.ts reads the real ones from the env). */
+export const WORKERS_FREE_LIMITS: ProbeLimits = { maxConnections: WORKERS_MAX_CONNECTIONS, subrequestBudget: WORKERS_FREE_SUBREQUESTS }
 
 /** The fields of a probe task that decide its cost. */
 export interface BudgetedTask {
   transport: TransportName
   identityFallback: boolean
+}
+
+/** The fields of a probe task that decide how long it can take. */
+export interface TimedTask extends BudgetedTask {
+  timeoutMs: number
 }
 
 export type ProbeBudget<T> =
@@ -94,6 +111,45 @@ export function budgetProbeTasks<T extends BudgetedTask>(tasks: readonly T[], co
   }
 }
 
+export type RegionWorstCase =
+  | {
+      ok: true
+      tasks: number
+      /** Invocations run one after the other (budgetProbeTasks' chunks). */
+      invocations: number
+      /** Probes in flight per invocation. */
+      concurrency: number
+      /** The longest the whole plan can take: every invocation at its worst, one after the other. */
+      worstCaseMs: number
+    }
+  | { ok: false; error: string }
+
+/**
+ * How long a region's plan can take at worst on Workers: its chunks run one invocation after another,
+ * each at its worst (invocationWorstCaseMs) plus the invocation's margin.
+ */
+export function regionWorstCase(tasks: readonly TimedTask[], concurrency: number, limits: ProbeLimits): RegionWorstCase {
+  const budget = budgetProbeTasks(tasks, concurrency, limits)
+  if (!budget.ok) return budget
+  const marginMs = limits.invocationMarginMs ?? WORKERS_INVOCATION_MARGIN_MS
+  const worstCaseMs = budget.chunks.reduce((sum, chunk) => sum + invocationWorstCaseMs(chunk, budget.concurrency) + marginMs, 0)
+  return { ok: true, tasks: tasks.length, invocations: budget.chunks.length, concurrency: budget.concurrency, worstCaseMs }
+}
+
+/**
+ * The longest one invocation's probes can take. A TCP probe ends by its own timeoutMs whatever it meets:
+ * the NSID query and the CHAOS fallbacks share that one deadline (app/probe.ts), so its 3 connect() calls
+ * cost subrequests, not time. `concurrency` workers take the tasks in turn, so after k timeouts at least
+ * (k + 1) x concurrency tasks have started: the last one ends within ceil(n / concurrency) timeouts. A UDP
+ * task ends at once on Workers (no transport).
+ */
+export function invocationWorstCaseMs(tasks: readonly TimedTask[], concurrency: number): number {
+  const timeouts = tasks.flatMap((task) => (task.transport === 'tcp' ? [task.timeoutMs] : []))
+  if (timeouts.length === 0) return 0
+  const longest = timeouts.reduce((max, timeoutMs) => Math.max(max, timeoutMs), 0)
+  return Math.ceil(timeouts.length / Math.max(1, concurrency)) * longest
+}
+
 function problemWithLimits(limits: ProbeLimits): string | null {
   if (!Number.isInteger(limits.maxConnections) || limits.maxConnections < 1) {
     return `a limit of ${limits.maxConnections} simultaneous connections per invocation leaves room for no probe`
@@ -101,5 +157,7 @@ function problemWithLimits(limits: ProbeLimits): string | null {
   if (!Number.isInteger(limits.subrequestBudget) || limits.subrequestBudget < 1) {
     return `a budget of ${limits.subrequestBudget} connect() calls per invocation leaves room for no probe`
   }
+  const margin = limits.invocationMarginMs
+  if (margin !== undefined && !(Number.isFinite(margin) && margin >= 0)) return `an invocation margin of ${margin} ms is not a duration`
   return null
 }

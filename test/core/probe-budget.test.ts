@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { budgetProbeTasks, worstCaseConnects, type BudgetedTask } from '../../src/core/probe-budget.ts'
+import { budgetProbeTasks, invocationWorstCaseMs, regionWorstCase, worstCaseConnects, type BudgetedTask, type TimedTask } from '../../src/core/probe-budget.ts'
 
 const FREE = { maxConnections: 6, subrequestBudget: 50 }
 
@@ -85,5 +85,58 @@ describe('budgeting a plan for Workers invocations', () => {
       ok: false,
       error: 'a limit of 0 simultaneous connections per invocation leaves room for no probe',
     })
+  })
+})
+
+/** A TCP task with the CHAOS fallback and the given timeout: 3 connect() calls, bounded by timeoutMs in all. */
+const timed = (count: number, fields: Partial<TimedTask> = {}): TimedTask[] =>
+  Array.from({ length: count }, () => ({ transport: 'tcp' as const, identityFallback: true, timeoutMs: 2_000, ...fields }))
+
+describe('how long an invocation can take', () => {
+  it('is one probe timeout per round of concurrent probes, however many connect() calls each makes', () => {
+    expect(invocationWorstCaseMs(timed(6), 6)).toBe(2_000)
+    expect(invocationWorstCaseMs(timed(7), 6)).toBe(4_000)
+    expect(invocationWorstCaseMs(timed(16), 6)).toBe(6_000)
+  })
+
+  it('takes the longest timeout of the invocation for every round', () => {
+    expect(invocationWorstCaseMs([...timed(6, { timeoutMs: 500 }), ...timed(1, { timeoutMs: 3_000 })], 6)).toBe(6_000)
+  })
+
+  it('counts nothing for UDP tasks, which end at once on a Worker', () => {
+    expect(invocationWorstCaseMs([...timed(6), ...timed(6, { transport: 'udp' })], 6)).toBe(2_000)
+    expect(invocationWorstCaseMs(timed(3, { transport: 'udp' }), 6)).toBe(0)
+  })
+})
+
+describe('how long a region\'s plan can take on Workers', () => {
+  it('adds the invocations one after the other, each at its worst plus its margin', () => {
+    // 40 tasks x 3 connect() calls on the Free plan: 16 + 16 + 8 tasks, 3 + 3 + 2 rounds of 6 sockets.
+    expect(regionWorstCase(timed(40), 16, FREE)).toEqual({ ok: true, tasks: 40, invocations: 3, concurrency: 6, worstCaseMs: 8 * 2_000 + 3 * 1_000 })
+  })
+
+  it('needs more than the 16-in-flight estimate once a plan spans invocations: 32 tasks take 14 s, not 9 s', () => {
+    expect(regionWorstCase(timed(32), 16, FREE)).toMatchObject({ ok: true, invocations: 2, worstCaseMs: 6 * 2_000 + 2 * 1_000 })
+  })
+
+  it('fits 50 probes without the fallback into one invocation, 6 at a time', () => {
+    expect(regionWorstCase(timed(50, { identityFallback: false }), 16, FREE)).toMatchObject({ ok: true, invocations: 1, worstCaseMs: 9 * 2_000 + 1_000 })
+  })
+
+  it('uses the margin the limits give, such as a colo lookup before the probes', () => {
+    expect(regionWorstCase(timed(16), 16, { ...FREE, subrequestBudget: 49, invocationMarginMs: 3_000 })).toMatchObject({ worstCaseMs: 3 * 2_000 + 3_000 })
+  })
+
+  it('keeps a plan\'s own lower concurrency', () => {
+    expect(regionWorstCase(timed(4), 2, FREE)).toMatchObject({ ok: true, concurrency: 2, worstCaseMs: 2 * 2_000 + 1_000 })
+  })
+
+  it('takes nothing for an empty plan', () => {
+    expect(regionWorstCase([], 16, FREE)).toEqual({ ok: true, tasks: 0, invocations: 0, concurrency: 6, worstCaseMs: 0 })
+  })
+
+  it('says why a plan cannot run at all', () => {
+    expect(regionWorstCase(timed(1), 16, { ...FREE, subrequestBudget: 2 })).toMatchObject({ ok: false, error: expect.stringMatching(/^task 0 can make up to 3 connect\(\) calls/) })
+    expect(regionWorstCase(timed(1), 16, { ...FREE, invocationMarginMs: -1 })).toEqual({ ok: false, error: 'an invocation margin of -1 ms is not a duration' })
   })
 })

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
   interface Env {
     COORDINATOR: DurableObjectNamespace<import('../../workers/src/coordinator.ts').Coordinator>
     MONITOR_CONFIG?: string
+    /** The signing key the alert route of region-deadline.test.ts's config names. */
+    TEST_WEBHOOK_KEY: string
   }
 }

@@ -26,6 +26,9 @@ export type LoopbackDnsServer =
  */
 export type ResponderScenario = 'answer' | 'drip' | 'stray-first' | 'stall' | 'oversize' | 'garbage' | 'close' | 'reset'
 
+/** Loopback addresses of the silent target (global-setup.ts): one region's plan of that many TCP tasks. */
+export const SILENT_ADDRESS_COUNT = 40
+
 export const RESPONDER_ZONE = 'responder.test'
 export const RESPONDER_NSID = 'loopback-responder'
 
@@ -43,5 +46,10 @@ declare module 'vitest' {
     responderV6: { port: number } | { reason: string }
     /** A loopback port that nothing listens on. */
     closedPort: number
+    /**
+     * A DNS server that accepts connections and never answers, on SILENT_ADDRESS_COUNT loopback addresses
+     * (127.0.1.1 ...) and one port, or why there is none (startSilentListeners).
+     */
+    silentTarget: { addresses: string[]; port: number } | { reason: string }
   }
 }

@@ -3,7 +3,8 @@
 import type { TestProject } from 'vitest/node'
 import { dnsServerAvailable, startDnsServer, type DnsServerKind, type RunningDnsServer } from '../support/dns-servers.ts'
 import type { LoopbackDnsServer } from './fixtures.ts'
-import { findClosedPort, startLoopbackResponder } from './loopback-responder.ts'
+import { findClosedPort, startLoopbackResponder, startSilentListeners } from './loopback-responder.ts'
+import { SILENT_ADDRESS_COUNT } from './fixtures.ts'
 
 const SERVER_KINDS: readonly DnsServerKind[] = ['nsd', 'bind', 'bind-hostname', 'knot']
 
@@ -26,8 +27,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const responder = await startLoopbackResponder()
   const responderV6 = await startLoopbackResponder('::1').catch((error: unknown) => ({ reason: `no IPv6 loopback: ${String(error)}` }))
+  const silent = await startSilentListeners(SILENT_ADDRESS_COUNT).catch((error: unknown) => ({ reason: `no listeners on 127.0.1.x: ${String(error)}` }))
   const stopResponders = async (): Promise<void> => {
-    await Promise.allSettled([responder.stop(), 'stop' in responderV6 ? responderV6.stop() : undefined])
+    await Promise.allSettled([responder.stop(), 'stop' in responderV6 ? responderV6.stop() : undefined, 'stop' in silent ? silent.stop() : undefined])
   }
   try {
     const started = await Promise.allSettled(
@@ -50,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('responderPort', responder.port)
     project.provide('responderV6', 'port' in responderV6 ? { port: responderV6.port } : responderV6)
     project.provide('closedPort', await findClosedPort())
+    project.provide('silentTarget', 'stop' in silent ? { addresses: silent.addresses, port: silent.port } : silent)
   } catch (error) {
     await Promise.allSettled([stopAll(), stopResponders()])
     throw error

@@ -44,6 +44,58 @@ export async function startLoopbackResponder(address: '127.0.0.1' | '::1' = LOOP
 /** A loopback port with no listener: bound, then released. */
 export const findClosedPort = unusedTcpPort
 
+/** The first of the loopback addresses the silent listeners take: 127.0.1.1, 127.0.1.2, ... */
+const SILENT_NETWORK = '127.0.1.'
+const SILENT_PORT_ATTEMPTS = 5
+
+export interface SilentListeners {
+  addresses: string[]
+  port: number
+  stop(): Promise<void>
+}
+
+/**
+ * A silent DNS server on `count` loopback addresses (127.0.1.1 ... 127.0.1.<count>), all on one port: it
+ * accepts every connection, reads the query and never answers, so that each probe ends at its timeout.
+ * Linux routes all of 127.0.0.0/8 to the loopback interface; elsewhere this rejects.
+ */
+export async function startSilentListeners(count: number): Promise<SilentListeners> {
+  const addresses = Array.from({ length: count }, (_, index) => `${SILENT_NETWORK}${index + 1}`)
+  let lastError: unknown = null
+  for (let attempt = 0; attempt < SILENT_PORT_ATTEMPTS; attempt += 1) {
+    const servers: net.Server[] = []
+    const sockets = new Set<net.Socket>()
+    // Connections first: a server's close() waits for its open connections.
+    const stop = async (): Promise<void> => {
+      for (const socket of sockets) socket.destroy()
+      await Promise.allSettled(servers.filter((server) => server.listening).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
+    }
+    try {
+      let port = 0
+      for (const address of addresses) {
+        const server = net.createServer((socket) => {
+          sockets.add(socket)
+          socket.on('close', () => sockets.delete(socket))
+          socket.on('error', () => {})
+          socket.on('data', () => {})
+        })
+        servers.push(server)
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen({ host: address, port }, resolve)
+        })
+        port = (server.address() as net.AddressInfo).port
+      }
+      return { addresses, port, stop }
+    } catch (error) {
+      // The port the first address got was taken on another one: try again with a new port.
+      lastError = error
+      await stop()
+    }
+  }
+  throw lastError
+}
+
 function serve(socket: net.Socket): void {
   let received = Buffer.alloc(0)
   socket.on('data', (chunk: Buffer) => {

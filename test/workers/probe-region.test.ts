@@ -134,7 +134,7 @@ describe('the Durable Object runner on the real binding', () => {
     if (!server) return context.skip('no daemon that answers hostname.bind without NSID (bind-hostname) on this machine')
     const { namespace, perInvocation } = countingNamespace()
     const limits = probeLimitsOf(env)
-    expect(limits).toEqual({ maxConnections: MAX_CONNECTIONS, subrequestBudget: FREE_PLAN_SUBREQUESTS })
+    expect(limits).toEqual({ maxConnections: MAX_CONNECTIONS, subrequestBudget: FREE_PLAN_SUBREQUESTS, invocationMarginMs: 1_000 })
     const runner = createDurableObjectRunner({ vantage: 'cf-weur', locationHint: 'weur', namespace, limits })
     // Each probe asks NSID, gets none, then asks hostname.bind: two sockets, 60 for the plan, more than one invocation may open.
     const tasks = Array.from({ length: 30 }, (_, index) => task({ target: `t${index}`, port: server.port, qname: server.zone }))

@@ -11,6 +11,7 @@ import type { MonitorStore } from '../../src/ports/store.ts'
 import { bgpCheckDepsOf, createPollingBgpSources } from '../../src/wiring/bgp.ts'
 import bundledConfig from '../monitor.config.json' with { type: 'json' }
 import { checkEnv, type Env } from './env.ts'
+import { checkProbeLimits } from './probe-region.ts'
 
 export interface WorkerMonitor {
   env: Env
@@ -34,7 +35,9 @@ export function loadWorkerMonitor(rawEnv: unknown): LoadedWorkerMonitor {
   if (!json.ok) return { ok: false, error: `${source} is not JSON: ${json.error}` }
   const parsed = parseConfig(json.value)
   if (!parsed.ok) return { ok: false, error: `${source} is invalid:\n${formatConfigErrors(parsed.errors)}` }
-  const check = checkWorkerConfig(parsed.config)
+  const limits = checkProbeLimits(checked.env)
+  if (!limits.ok) return { ok: false, error: `environment: ${limits.error}` }
+  const check = checkWorkerConfig(parsed.config, limits.limits)
   if (check.problems.length > 0) return { ok: false, error: `${source} cannot run on the Worker:\n${check.problems.map((problem) => `  ${problem}`).join('\n')}` }
   const secrets = resolveRouteSecrets(check.config.alerts.routes, checked.strings, ['alerts', 'routes'])
   if (!secrets.ok) return { ok: false, error: `${source}: alert secrets missing (wrangler secret put NAME):\n${formatConfigErrors(secrets.errors)}` }

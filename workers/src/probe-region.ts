@@ -1,10 +1,10 @@
 import { connect } from 'cloudflare:sockets'
 import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
-import { createTraceColoLookup } from '../../src/adapters/colo/cloudflare-trace.ts'
+import { COLO_LOOKUP_TIMEOUT_MS, createTraceColoLookup } from '../../src/adapters/colo/cloudflare-trace.ts'
 import { createWorkersTcpTransport } from '../../src/adapters/transport/workers-tcp.ts'
 import { runRegionPlan } from '../../src/app/run-region-plan.ts'
-import { WORKERS_FREE_SUBREQUESTS, WORKERS_MAX_CONNECTIONS, type ProbeLimits } from '../../src/core/probe-budget.ts'
+import { WORKERS_FREE_SUBREQUESTS, WORKERS_INVOCATION_MARGIN_MS, WORKERS_MAX_CONNECTIONS, type ProbeLimits } from '../../src/core/probe-budget.ts'
 import { ProbePlanSchema } from '../../src/core/wire-schemas.ts'
 import type { RegionResult } from '../../src/ports/region-probe.ts'
 import type { ProbePlan } from '../../src/ports/vantage-runner.ts'
@@ -29,9 +29,15 @@ type ProbeRegionSettings = z.infer<typeof ProbeRegionEnvSchema>
 
 /** What one ProbeRegion invocation may spend on probes; the runner splits plans by the same numbers. */
 export function probeLimitsOf(env: ProbeRegionEnv): ProbeLimits {
+  const limits = checkProbeLimits(env)
+  if (!limits.ok) throw new Error(limits.error)
+  return limits.limits
+}
+
+/** probeLimitsOf, or why the env's variables give none (for the config check at load). */
+export function checkProbeLimits(env: ProbeRegionEnv): { ok: true; limits: ProbeLimits } | { ok: false; error: string } {
   const settings = probeRegionSettings(env)
-  if (!settings.ok) throw new Error(settings.error)
-  return limitsOf(settings.value)
+  return settings.ok ? { ok: true, limits: limitsOf(settings.value) } : settings
 }
 
 /**
@@ -65,9 +71,14 @@ export class ProbeRegion extends DurableObject<ProbeRegionEnv> {
   }
 }
 
+/** The colo lookup, when on, takes one subrequest and (until it succeeds once) its timeout in every invocation. */
 function limitsOf(settings: ProbeRegionSettings): ProbeLimits {
-  const reserved = settings.PROBE_COLO_LOOKUP === 'off' ? 0 : 1
-  return { maxConnections: WORKERS_MAX_CONNECTIONS, subrequestBudget: settings.PROBE_SUBREQUESTS_PER_INVOCATION - reserved }
+  const lookup = settings.PROBE_COLO_LOOKUP !== 'off'
+  return {
+    maxConnections: WORKERS_MAX_CONNECTIONS,
+    subrequestBudget: settings.PROBE_SUBREQUESTS_PER_INVOCATION - (lookup ? 1 : 0),
+    invocationMarginMs: WORKERS_INVOCATION_MARGIN_MS + (lookup ? COLO_LOOKUP_TIMEOUT_MS : 0),
+  }
 }
 
 function probeRegionSettings(env: ProbeRegionEnv): { ok: true; value: ProbeRegionSettings } | { ok: false; error: string } {

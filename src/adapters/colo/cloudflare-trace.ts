@@ -10,7 +10,8 @@ export interface TraceColoOptions {
 
 /** Served by every Cloudflare colo; a `colo=FRA` line names the one that answered. */
 export const CLOUDFLARE_TRACE_URL = 'https://www.cloudflare.com/cdn-cgi/trace'
-const LOOKUP_TIMEOUT_MS = 2_000
+/** How long one lookup may take; a failed lookup is asked again in the next invocation. */
+export const COLO_LOOKUP_TIMEOUT_MS = 2_000
 const COLO_LINE = /^colo=([A-Z]{3,4})$/m
 
 /**
@@ -23,7 +24,7 @@ const COLO_LINE = /^colo=([A-Z]{3,4})$/m
 export function createTraceColoLookup(options: TraceColoOptions = {}): () => Promise<string | null> {
   const fetchTrace: TraceFetch = options.fetch ?? ((url, init) => fetch(url, init))
   const url = options.url ?? CLOUDFLARE_TRACE_URL
-  const timeoutMs = options.timeoutMs ?? LOOKUP_TIMEOUT_MS
+  const timeoutMs = options.timeoutMs ?? COLO_LOOKUP_TIMEOUT_MS
   let known: string | null = null
   return async () => {
     known ??= await lookUp(fetchTrace, url, timeoutMs)

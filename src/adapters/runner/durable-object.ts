@@ -1,6 +1,6 @@
 import type { CloudflareLocationHint } from '../../core/config.ts'
 import type { Observation } from '../../core/model.ts'
-import { budgetProbeTasks, type ProbeLimits } from '../../core/probe-budget.ts'
+import { budgetProbeTasks, regionWorstCase, type ProbeLimits } from '../../core/probe-budget.ts'
 import { ObservationListSchema } from '../../core/wire-schemas.ts'
 import type { RegionProbe, RegionReport, RegionResult } from '../../ports/region-probe.ts'
 import type { ProbePlan, VantageRunner } from '../../ports/vantage-runner.ts'
@@ -17,7 +17,10 @@ export interface DurableObjectRunnerOptions<Id> {
   /** The region: the Durable Object is named after it and created near it on its first get(). */
   locationHint: CloudflareLocationHint
   namespace: RegionNamespace<Id>
-  /** The limits of one invocation, the same ones the Durable Object enforces (see workers/src/env.ts). */
+  /**
+   * The limits of one invocation, the same ones the Durable Object enforces (see workers/src/probe-region.ts),
+   * and the margin an invocation takes besides its probes.
+   */
   limits: ProbeLimits
 }
 
@@ -37,8 +40,11 @@ export interface DurableObjectRunner extends VantageRunner {
  * A vantage that is a ProbeRegion Durable Object near a Cloudflare region. A plan over one invocation's
  * subrequest budget is cut into chunks (budgetProbeTasks), sent one after the other to the same object:
  * concurrent calls to one Durable Object share its I/O context, so they would share its 6 connections
- * too. The observations come back in task order. When an invocation fails or refuses its chunk, the whole
- * run rejects naming the vantage and region, and the cycle records the vantage as missing.
+ * too. The observations come back in task order. worstCaseMs(plan) is how long that can take
+ * (regionWorstCase), which the cycle's deadline gives it. When an invocation fails or refuses its chunk,
+ * or the cycle's deadline comes first, the run rejects naming the vantage and region, carrying the
+ * observations of the invocations that finished (`partial`): the cycle keeps them, and records the vantage
+ * as missing for the tasks it could not report.
  */
 export function createDurableObjectRunner<Id>(options: DurableObjectRunnerOptions<Id>): DurableObjectRunner {
   const origin = `runner:durable-object:${options.vantage} (${options.locationHint})`
@@ -48,6 +54,11 @@ export function createDurableObjectRunner<Id>(options: DurableObjectRunnerOption
     locationHint: options.locationHint,
     runWithReport,
     run: async (plan, signal) => (await runWithReport(plan, signal)).observations,
+    // A plan that cannot run at all is refused at once: it needs no time.
+    worstCaseMs: (plan) => {
+      const worst = regionWorstCase(plan.tasks, plan.concurrency, options.limits)
+      return worst.ok ? worst.worstCaseMs : 0
+    },
   }
 }
 
@@ -57,34 +68,40 @@ async function runInRegion<Id>(options: DurableObjectRunnerOptions<Id>, origin: 
   const { namespace, locationHint } = options
   const region = namespace.get(namespace.idFromName(locationHint), { locationHint })
   const run: RegionRun = { observations: [], invocations: [] }
+  // Every failure from here on keeps what the earlier invocations reported.
+  const failure = (message: string, cause?: unknown) =>
+    new VantageRunnerError(origin, message, { partial: [...run.observations], ...(cause === undefined ? {} : { cause }) })
   for (const [index, tasks] of budget.chunks.entries()) {
     const step = `invocation ${index + 1} of ${budget.chunks.length}`
-    if (signal.aborted) throw new VantageRunnerError(origin, `did not report before the cycle deadline (${step} not started)`)
+    if (signal.aborted) throw failure(`did not report before the cycle deadline (${step} not started)`)
     let result: RegionResult
     try {
       result = await untilAborted(region.runPlan({ ...plan, tasks, concurrency: budget.concurrency }), signal)
     } catch (cause) {
       const reason = signal.aborted ? 'did not report before the cycle deadline' : errorText(cause)
-      throw new VantageRunnerError(origin, `${step} failed: ${reason}`, { cause })
+      throw failure(`${step} failed: ${reason}`, cause)
     }
-    if (!result.ok) throw new VantageRunnerError(origin, `${step} ran nothing: ${result.error}`)
+    if (!result.ok) throw failure(`${step} ran nothing: ${result.error}`)
     const report: RegionReport = result
-    run.observations.push(...checkedObservations(report, tasks.length, origin, step))
+    const checked = checkedObservations(report, tasks.length)
+    if (!checked.ok) throw failure(`${step} ${checked.error}`)
+    run.observations.push(...checked.observations)
     run.invocations.push({ colo: report.colo, ranAt: report.ranAt, tasks: tasks.length })
   }
   return run
 }
 
 /** The Durable Object is our own code, but what a vantage returns is still checked before the monitor uses it. */
-function checkedObservations(report: RegionReport, expected: number, origin: string, step: string): Observation[] {
+function checkedObservations(report: RegionReport, expected: number): { ok: true; observations: Observation[] } | { ok: false; error: string } {
   const parsed = ObservationListSchema.safeParse(report?.observations)
-  if (!parsed.success) throw new VantageRunnerError(origin, `${step} returned no list of observations: ${parsed.error.issues[0]?.message ?? ''}`)
-  if (parsed.data.length !== expected) throw new VantageRunnerError(origin, `${step} returned ${parsed.data.length} observations for ${expected} tasks`)
-  return parsed.data
+  if (!parsed.success) return { ok: false, error: `returned no list of observations: ${parsed.error.issues[0]?.message ?? ''}` }
+  if (parsed.data.length !== expected) return { ok: false, error: `returned ${parsed.data.length} observations for ${expected} tasks` }
+  return { ok: true, observations: parsed.data }
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
     const onAbort = (): void => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))

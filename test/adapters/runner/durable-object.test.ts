@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createDurableObjectRunner, type RegionNamespace } from '../../../src/adapters/runner/durable-object.ts'
+import { VantageRunnerError } from '../../../src/adapters/runner/runner-error.ts'
 import type { CloudflareLocationHint } from '../../../src/core/config.ts'
 import type { Observation } from '../../../src/core/model.ts'
+import type { ProbeLimits } from '../../../src/core/probe-budget.ts'
 import type { RegionResult } from '../../../src/ports/region-probe.ts'
 import type { ProbePlan, ProbeTask } from '../../../src/ports/vantage-runner.ts'
 
@@ -41,7 +43,7 @@ function namespace(behaviour: (plan: ProbePlan, call: number) => Promise<RegionR
   return { fake, gets, calls }
 }
 
-const runner = (fake: RegionNamespace<string>, limits = FREE) =>
+const runner = (fake: RegionNamespace<string>, limits: ProbeLimits = FREE) =>
   createDurableObjectRunner({ vantage: 'cf-weur', locationHint: 'weur', namespace: fake, limits })
 
 describe('the Durable Object runner', () => {
@@ -112,6 +114,58 @@ describe('the Durable Object runner', () => {
     await expect(runner(fake).run(plan(tasks(1)), new AbortController().signal)).rejects.toThrow(/invocation 1 of 1 returned no list of observations/)
   })
 
+  it('keeps the observations of the invocations that finished when a later one fails', async () => {
+    const { fake, calls } = namespace((_plan, call) => (call === 2 ? Promise.reject(new Error('Durable Object reset because its code was updated.')) : 'answer'))
+    const error = await rejectionOf(runner(fake, { maxConnections: 6, subrequestBudget: 6 }).run(plan(tasks(6)), new AbortController().signal))
+    expect(error.message).toBe('runner:durable-object:cf-weur (weur): invocation 2 of 3 failed: Durable Object reset because its code was updated.')
+    expect(error.partial.map((o) => o.address)).toEqual(['192.0.2.1', '192.0.2.2'])
+    expect(calls).toHaveLength(2)
+  })
+
+  it('keeps what finished before the cycle deadline, and starts no invocation after it', async () => {
+    const deadline = new AbortController()
+    const { fake, calls } = namespace((_plan, call) => {
+      if (call === 1) return 'answer'
+      queueMicrotask(() => deadline.abort(new Error('cycle deadline')))
+      return new Promise(() => {})
+    })
+    const error = await rejectionOf(runner(fake, { maxConnections: 6, subrequestBudget: 3 }).run(plan(tasks(3)), deadline.signal))
+    expect(error.message).toBe('runner:durable-object:cf-weur (weur): invocation 2 of 3 failed: did not report before the cycle deadline')
+    expect(error.partial.map((o) => o.address)).toEqual(['192.0.2.1'])
+    expect(calls).toHaveLength(2)
+  })
+
+  it('keeps the earlier invocations when a later one refuses its chunk or returns too few observations', async () => {
+    const refusing = namespace(async (sent, call) =>
+      call === 2 ? { ok: false, error: 'ProbeRegion: invalid env' } : { ok: true, observations: sent.tasks.map((t) => observation(sent.vantage, t)), colo: null, ranAt: NOW },
+    )
+    const refused = await rejectionOf(runner(refusing.fake, { maxConnections: 6, subrequestBudget: 3 }).run(plan(tasks(2)), new AbortController().signal))
+    expect(refused.message).toMatch(/invocation 2 of 2 ran nothing: ProbeRegion: invalid env$/)
+    expect(refused.partial).toHaveLength(1)
+    const short = namespace(async (sent, call) => ({ ok: true, observations: sent.tasks.slice(call - 1).map((t) => observation(sent.vantage, t)), colo: null, ranAt: NOW }))
+    const shortened = await rejectionOf(runner(short.fake, { maxConnections: 6, subrequestBudget: 3 }).run(plan(tasks(2)), new AbortController().signal))
+    expect(shortened.message).toMatch(/invocation 2 of 2 returned 0 observations for 1 tasks$/)
+    expect(shortened.partial.map((o) => o.address)).toEqual(['192.0.2.1'])
+  })
+
+  it('carries nothing measured when the first invocation fails', async () => {
+    const { fake } = namespace(() => Promise.reject(new Error('no such region')))
+    expect((await rejectionOf(runner(fake).run(plan(tasks(2)), new AbortController().signal))).partial).toEqual([])
+  })
+
+  it('says how long its plan can take: its invocations one after another, each at its worst plus a margin', () => {
+    const { fake } = namespace()
+    // 40 TCP tasks with the CHAOS fallback: 16 + 16 + 8 tasks, 3 + 3 + 2 rounds of 6 sockets, 500 ms each.
+    expect(runner(fake).worstCaseMs?.(plan(tasks(40)))).toBe(8 * 500 + 3 * 1_000)
+    expect(runner(fake, { ...FREE, invocationMarginMs: 2_500 }).worstCaseMs?.(plan(tasks(40)))).toBe(8 * 500 + 3 * 2_500)
+    expect(runner(fake).worstCaseMs?.(plan([]))).toBe(0)
+  })
+
+  it('needs no time for a plan it refuses at once', () => {
+    const { fake } = namespace()
+    expect(runner(fake, { maxConnections: 6, subrequestBudget: 2 }).worstCaseMs?.(plan(tasks(1)))).toBe(0)
+  })
+
   it('gives up at the cycle deadline without waiting for the object', async () => {
     const { fake } = namespace(() => new Promise(() => {}))
     const deadline = new AbortController()
@@ -120,3 +174,12 @@ describe('the Durable Object runner', () => {
     await expect(run).rejects.toThrow('runner:durable-object:cf-weur (weur): invocation 1 of 1 failed: did not report before the cycle deadline')
   })
 })
+
+async function rejectionOf(run: Promise<unknown>): Promise<VantageRunnerError> {
+  const error = await run.then(
+    () => null,
+    (reason: unknown) => reason,
+  )
+  if (!(error instanceof VantageRunnerError)) throw new Error(`expected a VantageRunnerError, got ${String(error)}`)
+  return error
+}
