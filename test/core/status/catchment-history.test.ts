@@ -4,7 +4,7 @@ import type { CatchmentChange } from '../../../src/ports/store.ts'
 
 const MINUTE_MS = 60_000
 const T0 = Date.UTC(2026, 10, 22)
-const change = (minute: number, from: string | null, to: string | null, vantage = 'par'): CatchmentChange => ({ target: 'k-root', vantage, at: T0 + minute * MINUTE_MS, from, to })
+const change = (minute: number, from: string | null, to: string | null, vantage = 'par'): CatchmentChange => ({ target: 'k-root', vantage, family: 'ipv4', at: T0 + minute * MINUTE_MS, from, to })
 
 describe('segmentsOf', () => {
   it('covers the window: the first change\'s "from" before it, each change\'s "to" after it', () => {
