@@ -221,7 +221,7 @@ describe('IPv4 and IPv6 side by side', () => {
   /** The site column headers of a matrix, in order. */
   const columnsOf = (body: string): string[] => {
     const head = body.slice(body.indexOf('<table class="matrix'), body.indexOf('</thead>', body.indexOf('<table class="matrix')))
-    return [...head.matchAll(/<abbr title="[^"]*">([^<]+)<\/abbr>/g)].map((match) => match[1] as string)
+    return [...head.matchAll(/<abbr title="([^"]*)">([^<]+)<\/abbr>/g)].filter((match) => match[1] !== 'Address family').map((match) => match[2] as string)
   }
   /** Which columns of a matrix row hold a mark. */
   const marked = (row: string, columns: readonly string[]): string[] => {

@@ -40,7 +40,7 @@ export function renderCatchmentMatrix(input: CatchmentMatrixInput): Markup {
   const what = split ? 'each vantage, over IPv4 and over IPv6' : 'each vantage'
   return html`<div class="table-scroll"><table class="matrix${input.compact ? ' compact' : ''}" aria-label="Catchment matrix of ${input.targetLabel}: which site answers ${what}">
 <caption>Which site answers ${what} now${input.compact ? ', round trip time in ms' : ', with the round trip time, and for how long'}</caption>
-<thead><tr><th scope="col">Vantage</th>${split ? html`<th scope="col">Family</th>` : ''}${joinMarkup(header)}${input.compact ? '' : html`<th scope="col">For</th>`}</tr></thead>
+<thead><tr><th scope="col">Vantage</th>${split ? html`<th scope="col">${input.compact ? html`<abbr title="Address family">IP</abbr>` : 'Family'}</th>` : ''}${joinMarkup(header)}${input.compact ? '' : html`<th scope="col">For</th>`}</tr></thead>
 <tbody>${joinMarkup(rows)}</tbody></table></div>`
 }
 
@@ -55,7 +55,9 @@ function vantageRows(input: CatchmentMatrixInput, vantage: PublicVantage, now: V
   const families = input.families.map((family) => now.families.find((entry) => entry.family === family) ?? { family, status: 'missing' as const, sites: [], rttMs: null, transports: null })
   return families.map((family, index) => {
     const head = index > 0 ? '' : html`<th scope="row"${split ? html` rowspan="${families.length}"` : ''}>${name}</th>`
-    const familyCell = split ? html`<th scope="row" class="family">${familyLabel(family.family)}</th>` : ''
+    // Compact: 'v4' / 'v6', so that the overview's matrix keeps its sites in view beside the map.
+    const familyName = input.compact ? html`<abbr title="${familyLabel(family.family)}">${family.family === 'ipv4' ? 'v4' : 'v6'}</abbr>` : familyLabel(family.family)
+    const familyCell = split ? html`<th scope="row" class="family">${familyName}</th>` : ''
     const cells = family.status === 'answering'
       ? joinMarkup(columns.map((column) => matrixCell(family, column.id, input.compact)))
       : html`<td class="row-note" colspan="${columns.length}">${family.status === 'failing' ? 'no answer' : 'no report'}</td>`

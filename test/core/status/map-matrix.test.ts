@@ -131,8 +131,8 @@ describe('a target with IPv4 and IPv6', () => {
   it('names the transport of each mark where a family\'s transports land on different sites', () => {
     const html = renderCatchmentMatrix({ targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, families, now: state, sinceByPath: new Map(), nowMs: 0, compact: true }).markup
     const hkg = html.slice(html.indexOf('>hkg</abbr>'))
-    expect(hkg).toMatch(/IPv6<\/th><td class="hit"><span class="pill rtt-4"><span class="transport">TCP<\/span> 190<\/span><\/td><td class="hit"><span class="pill rtt-2"><span class="transport">UDP<\/span> 31.0<\/span><\/td>/)
-    expect(hkg.slice(0, hkg.indexOf('IPv6'))).not.toContain('class="transport"')
+    expect(hkg).toMatch(/<abbr title="IPv6">v6<\/abbr><\/th><td class="hit"><span class="pill rtt-4"><span class="transport">TCP<\/span> 190<\/span><\/td><td class="hit"><span class="pill rtt-2"><span class="transport">UDP<\/span> 31.0<\/span><\/td>/)
+    expect(hkg.slice(0, hkg.indexOf('"IPv6"'))).not.toContain('class="transport"')
   })
 
   it('draws a line per family, IPv6 dashed, titled with its family, and a legend for both', () => {
