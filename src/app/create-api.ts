@@ -1,11 +1,11 @@
 import { Hono } from 'hono'
-import { catchmentOf, medianMs } from '../core/catchment.ts'
-import { compileSiteTable, type Config, type Target } from '../core/config.ts'
+import type { Config } from '../core/config.ts'
 import type { Incident } from '../core/findings.ts'
 import { publicTargetOf, publicVantageOf } from '../core/public-config.ts'
 import type { ObservationArchive } from '../ports/observation-archive.ts'
 import type { MonitorStore } from '../ports/store.ts'
 import { createArchiveApi } from './archive-api.ts'
+import { createCatchmentApi } from './catchment-api.ts'
 
 const MAX_OBSERVATIONS_PER_PAGE = 1000
 const DEFAULT_OBSERVATIONS_WINDOW_MS = 60 * 60 * 1000
@@ -32,11 +32,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.get('/api/v1/targets', (c) =>
     c.json({ targets: deps.config.targets.map((target) => publicTargetOf(target, deps.config.bgp)), vantages: deps.config.vantages.map(publicVantageOf) }),
   )
-  app.get('/api/v1/targets/:id/catchment', async (c) => {
-    const target = targetById.get(c.req.param('id'))
-    if (!target) return c.json({ error: `no target ${c.req.param('id')}` }, 404)
-    return c.json(await currentCatchment(deps.store, target))
-  })
+  app.route('/', createCatchmentApi({ config: deps.config, store: deps.store, nowMs: deps.nowMs }))
   app.get('/api/v1/targets/:id/observations', async (c) => {
     const target = targetById.get(c.req.param('id'))
     if (!target) return c.json({ error: `no target ${c.req.param('id')}` }, 404)
@@ -70,28 +66,6 @@ export function createApi(deps: ApiDeps): Hono {
   })
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   return app
-}
-
-async function currentCatchment(store: MonitorStore, target: Target) {
-  const [latest] = await store.recentCycles(target.id, 1)
-  if (!latest) return { target: target.id, cycleStartedAt: null, vantages: [] }
-  const catchment = catchmentOf(latest, compileSiteTable(target.sites))
-  const vantages = [...catchment.values()].map((state) => ({
-    vantage: state.vantage,
-    status: state.status,
-    sites: state.sites,
-    rttMs: medianMs(state.rttsMs),
-    missingReason: state.missingReason,
-    observations: state.observations.map(({ observation, site }) => ({
-      address: observation.address,
-      transport: observation.transport,
-      outcome: observation.outcome,
-      site,
-      rttMs: observation.rttMs,
-      identity: observation.identity,
-    })),
-  }))
-  return { target: target.id, cycleStartedAt: latest.startedAt, vantages }
 }
 
 function integerParam(raw: string | undefined, fallback: number): number | null {

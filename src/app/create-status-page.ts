@@ -8,7 +8,8 @@ import type { CycleRecord, Incident } from '../core/findings.ts'
 import { renderBadge } from '../core/status/badge.ts'
 import { renderAtomFeed } from '../core/status/feed.ts'
 import { renderIncidentPage, renderNotFoundPage } from '../core/status/incident-page.ts'
-import { vantagesNow } from '../core/status/latest.ts'
+import { familiesOf } from '../core/paths.ts'
+import { familyKey, vantagesNow } from '../core/status/latest.ts'
 import { FAVICON_PATH, STYLESHEET_PATH } from '../core/status/layout.ts'
 import { renderMetrics } from '../core/status/metrics.ts'
 import { renderOverviewPage, type TargetOverview } from '../core/status/overview-page.ts'
@@ -128,7 +129,7 @@ async function targetPage(c: Context, ctx: PageContext) {
   return page(c, renderTargetPage({
     siteTitle: ctx.siteTitle, nowMs, landPath: ctx.landPath, target, vantages: view.vantages,
     state: deriveTargetState(incidents, cycle !== null),
-    now: vantagesNow(cycle, view.vantages),
+    now: vantagesNow(cycle, view.vantages, familiesOf(target.addresses)),
     lastCycleAt: cycle?.startedAt ?? null,
     hourly, daily, changes, changesTruncated: changes.length >= MAX_CATCHMENT_CHANGES, catchment, incidents, bgpView,
   }))
@@ -174,7 +175,10 @@ async function metrics(c: Context, ctx: PageContext) {
   const targets = await Promise.all(view.targets.map(async (target) => {
     const cycle = await latestCycle(store, target.id)
     const open = openIncidents.filter((incident) => incident.target === target.id)
-    return { target: target.id, state: deriveTargetState(open, cycle !== null).kind, lastCycleAt: cycle?.startedAt ?? null, vantages: vantagesNow(cycle, view.vantages), openIncidents: open }
+    return {
+      target: target.id, state: deriveTargetState(open, cycle !== null).kind, lastCycleAt: cycle?.startedAt ?? null,
+      vantages: vantagesNow(cycle, view.vantages, familiesOf(target.addresses)), openIncidents: open,
+    }
   }))
   c.header('Cache-Control', 'no-store')
   return c.body(renderMetrics(targets), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
@@ -197,8 +201,8 @@ async function targetOverview(
   return {
     target,
     state: deriveTargetState([...open, ...resolved], cycle !== null),
-    now: vantagesNow(cycle, ctx.deps.view.vantages),
-    sinceByVantage: new Map(catchment.filter((entry) => entry.target === target.id).map((entry) => [entry.vantage, entry.since])),
+    now: vantagesNow(cycle, ctx.deps.view.vantages, familiesOf(target.addresses)),
+    sinceByPath: new Map(catchment.filter((entry) => entry.target === target.id).map((entry) => [familyKey(entry.vantage, entry.family), entry.since])),
     lastCycleAt: cycle?.startedAt ?? null,
     openIncidents: open,
     uptime24h,

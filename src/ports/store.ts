@@ -1,13 +1,19 @@
 import type { StoredBgpView } from '../core/bgp/source-view.ts'
 import type { CycleRecord, Incident, Notification } from '../core/findings.ts'
-import type { Observation } from '../core/model.ts'
+import type { Observation, TransportName } from '../core/model.ts'
+import type { AddressFamily } from '../core/paths.ts'
 
 export type RollupGranularity = 'hour' | 'day'
 
-/** Per (target, vantage, site, bucket): what the status page and latency detectors read instead of raw rows. */
+/** Per (target, vantage, family, site, bucket): what the status page and latency detectors read instead of raw rows. */
 export interface Rollup {
   target: string
   vantage: string
+  /**
+   * The address family of the observations (IPv4 and IPv6 are routed apart, so their RTTs differ); null
+   * for buckets rolled up before rollups were kept per family (migration 0004): both families together.
+   */
+  family: AddressFamily | null
   /** Resolved site, 'unknown' for an unmatched identity, or null for probes that got no answer. */
   site: string | null
   granularity: RollupGranularity
@@ -23,27 +29,44 @@ export interface Rollup {
 }
 
 /**
- * Where a vantage's queries to a target land. The site of a vantage in a cycle is the most common site of
- * its ok observations, or of its other answers (refused, servfail, ...) when none was ok (ties: the
- * alphabetically first; 'unknown' for an answer without a site); null when none of its queries got an
- * answer. A vantage missing from a cycle keeps its site.
+ * Where a vantage's queries to a target land, per address family (IPv4 and IPv6 are routed apart: their
+ * own BGP sessions and best paths). The site of a (vantage, family) in a cycle is the most common site of
+ * its ok observations over that family's addresses, or of its other answers (refused, servfail, ...)
+ * when none was ok (ties: the alphabetically first; 'unknown' for an answer without a site); null when
+ * none of its queries got an answer. A (vantage, family) missing from a cycle keeps its site.
  */
 export interface CatchmentEntry {
   target: string
   vantage: string
+  family: AddressFamily
   site: string | null
   /** startedAt of the first cycle with this site. */
   since: number
+  /**
+   * The site of each transport (by the same rule) when the transports disagreed in the latest cycle that
+   * had this family, e.g. { udp: 'ams1', tcp: 'fra1' }; null when they agreed or only one was probed.
+   */
+  transports: Partial<Record<TransportName, string | null>> | null
 }
 
-/** A vantage's site differs from its site in the previous cycle it reported in. */
+/** A (vantage, family)'s site differs from its site in the previous cycle it reported that family in. */
 export interface CatchmentChange {
   target: string
   vantage: string
+  family: AddressFamily
   /** startedAt of the cycle that showed the new site. */
   at: number
   from: string | null
   to: string | null
+}
+
+export interface CatchmentChangesQuery {
+  target: string
+  since: number
+  until: number
+  vantage?: string
+  family?: AddressFamily
+  limit?: number
 }
 
 /** The incident policy's state for one target, stored as an opaque document with a version. */
@@ -113,15 +136,16 @@ export interface MonitorStore {
   /** Observations of a target in [since, until), oldest first, at most `limit`. */
   observations(query: { target: string; since: number; until: number; vantage?: string; limit?: number }): Promise<Observation[]>
   /**
-   * Rollups whose bucket starts in [since, until), ordered by bucketStart, vantage, site (null first).
+   * Rollups whose bucket starts in [since, until), ordered by bucketStart, vantage, family (null first),
+   * site (null first).
    * RTT figures are over the successes; p50/p95 are nearest-rank values, exact or within the store's
    * documented tolerance (sqlite and d1: 2% + 0.01 ms); min and max are exact.
    */
   rollups(query: { target: string; granularity: RollupGranularity; since: number; until: number }): Promise<Rollup[]>
-  /** The current site of every (target, vantage) seen, ordered by target, vantage. */
+  /** The current site of every (target, vantage, family) seen, ordered by target, vantage, family. */
   catchment(query: { target?: string }): Promise<CatchmentEntry[]>
-  /** Catchment changes of a target in [since, until), oldest first (then by vantage), at most `limit`. */
-  catchmentChanges(query: { target: string; since: number; until: number; vantage?: string; limit?: number }): Promise<CatchmentChange[]>
+  /** Catchment changes of a target in [since, until), oldest first (then by vantage, family), at most `limit`. */
+  catchmentChanges(query: CatchmentChangesQuery): Promise<CatchmentChange[]>
 
   loadPolicyState(target: string): Promise<StoredPolicyState>
   /**

@@ -75,8 +75,10 @@ describe('a target page', () => {
     expect(body).toContain('<h1>K-root</h1>')
     expect(body).toContain('<svg class="map"')
     expect(body).toContain('<table class="matrix"')
-    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt24-/g)).toHaveLength(9)
-    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt7d-/g)).toHaveLength(9)
+    // k-root has an IPv4 and an IPv6 address: a chart per vantage and family.
+    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt24-/g)).toHaveLength(18)
+    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt7d-/g)).toHaveLength(18)
+    expect(body).toContain('aria-labelledby="rtt24-par-ipv6-title')
     expect(body.match(/<svg class="bars"/g)).toHaveLength(9 + 8)
     expect(body).toContain('aria-label="Site Frankfurt: ')
   })
@@ -147,9 +149,13 @@ describe('machine interfaces', () => {
     const { response, body } = await get('/metrics')
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
-    expect(body).toContain('anycast_monitor_vantage_up{target="k-root",vantage="ber"} 0\n')
-    expect(body).toMatch(/anycast_monitor_rtt_seconds\{target="k-root",vantage="par"\} 0\.00\d+\n/)
-    expect(body).toContain('anycast_monitor_vantage_site{target="ns-example",vantage="par",site="ams"} 1\n')
+    expect(body).toContain('anycast_monitor_vantage_up{target="k-root",vantage="ber",family="ipv4"} 0\n')
+    expect(body).toMatch(/anycast_monitor_rtt_seconds\{target="k-root",vantage="par",family="ipv4"\} 0\.00\d+\n/)
+    expect(body).toContain('anycast_monitor_vantage_site{target="k-root",vantage="par",family="ipv4",site="lhr"} 1\n')
+    expect(body).toContain('anycast_monitor_vantage_site{target="k-root",vantage="par",family="ipv6",site="ams"} 1\n')
+    expect(body).toContain('anycast_monitor_vantage_site{target="ns-example",vantage="par",family="ipv4",site="ams"} 1\n')
+    expect(body).not.toContain('target="ns-example",vantage="par",family="ipv6"')
+    expect(body).toContain('anycast_monitor_vantages_reporting{target="k-root"} 9\n')
     expect(body).toContain('anycast_monitor_incidents_open{target="k-root",severity="error"} 1\n')
   })
 
@@ -202,6 +208,87 @@ describe('safety', () => {
   it('keeps the badge free of it: a badge only shows the configured label and the state', async () => {
     const badge = (await get('/badge/ns-example.svg')).body
     expect(badge).not.toContain('script')
+  })
+})
+
+describe('IPv4 and IPv6 side by side', () => {
+  /** The rows of a vantage in a matrix, from its name to the next vantage's. */
+  const matrixRowsOf = (body: string, vantage: string): string => {
+    const matrix = body.slice(body.indexOf('<table class="matrix'), body.indexOf('</table>', body.indexOf('<table class="matrix')))
+    const start = matrix.indexOf(`>${vantage}</`)
+    return matrix.slice(start, matrix.indexOf('class="vantage-start"', start))
+  }
+  /** The site column headers of a matrix, in order. */
+  const columnsOf = (body: string): string[] => {
+    const head = body.slice(body.indexOf('<table class="matrix'), body.indexOf('</thead>', body.indexOf('<table class="matrix')))
+    return [...head.matchAll(/<abbr title="([^"]*)">([^<]+)<\/abbr>/g)].filter((match) => match[1] !== 'Address family').map((match) => match[2] as string)
+  }
+  /** Which columns of a matrix row hold a mark. */
+  const marked = (row: string, columns: readonly string[]): string[] => {
+    const cells = [...row.slice(row.indexOf('</th>', row.indexOf('class="family"'))).matchAll(/<td class="(hit|empty)">/g)].map((match) => match[1])
+    return columns.filter((_, index) => cells[index] === 'hit')
+  }
+
+  it('shows a vantage split by family on both sites, each under its family, not as "ams+lhr"', async () => {
+    const { body } = await get('/targets/k-root')
+    const columns = columnsOf(body)
+    const par = matrixRowsOf(body, 'par')
+    const [v4, v6] = par.split('class="family">').slice(1)
+    expect(body).toContain('<th scope="row" rowspan="2"><span class="vantage-id">par</span>')
+    expect(v4?.startsWith('IPv4')).toBe(true)
+    expect(marked(`class="family">${v4}`, columns)).toEqual(['lhr'])
+    expect(v6?.startsWith('IPv6')).toBe(true)
+    expect(marked(`class="family">${v6}`, columns)).toEqual(['ams'])
+    expect(body).not.toMatch(/ams\+lhr|lhr\+ams|ams and lhr|lhr and ams/)
+    expect(body).toContain('Paris: over IPv4 lhr in ')
+    expect(body).toMatch(/<title>Paris → Amsterdam over IPv6: [\d.]+ ms<\/title>/)
+    expect(body).toContain('<span class="swatch line-ipv6"></span>IPv6')
+    // The overview's compact matrix does the same.
+    const overview = (await get('/')).body
+    const compact = overview.slice(overview.indexOf('<table class="matrix compact"'))
+    const [, compactV4, compactV6] = matrixRowsOf(compact, 'par').split('class="family">')
+    expect(marked(`class="family">${compactV4}`, columnsOf(compact))).toEqual(['lhr'])
+    expect(marked(`class="family">${compactV6}`, columnsOf(compact))).toEqual(['ams'])
+  })
+
+  it('keeps one row per vantage for a target with IPv4 only', async () => {
+    const { body } = await get('/targets/ns-example')
+    expect(body).not.toContain('class="family"')
+    expect(body).not.toContain('line-ipv6')
+    expect(body.match(/<svg class="chart"[^>]*aria-labelledby="rtt24-/g)).toHaveLength(9)
+  })
+
+  it('draws the catchment history per vantage and family', async () => {
+    const { body } = await get('/targets/k-root')
+    const strips = body.slice(body.indexOf('<svg class="strips"'), body.indexOf('</svg>', body.indexOf('<svg class="strips"')))
+    expect(strips).toContain('>par IPv4</text>')
+    expect(strips).toContain('>par IPv6</text>')
+    expect(strips).toMatch(/<title>par over IPv6 on Amsterdam: /)
+  })
+})
+
+describe('coverage: how many vantages reported in the latest cycle', () => {
+  it('says "N of M vantages reporting" on the target page and the overview, counting a vantage that reported nothing as not reporting', async () => {
+    const store = createMemoryStore()
+    const config = statusConfig()
+    const startedAt = NOW_MS - 60_000
+    const reporting = config.vantages.filter((vantage) => vantage.id !== 'lab' && vantage.id !== 'mel')
+    await store.writeCycle({
+      cycleId: 'latest', target: 'k-root', startedAt, missingVantages: [{ vantage: 'lab', reason: 'runner crashed' }],
+      observations: reporting.map((vantage) => ({
+        observedAt: startedAt, vantage: vantage.id, target: 'k-root', address: '193.0.14.129', port: 53, qname: '.', transport: 'udp' as const,
+        outcome: 'ok' as const, rcode: 0, rttMs: 10, connectMs: null, identity: { source: 'nsid' as const, hex: '00', text: 'fra1.k-root' },
+        site: 'fra', retriedOverTcp: false, ignoredReplies: 0, error: null,
+      })),
+    })
+    const app = createWebApp({ config, store, nowMs: () => NOW_MS, landPath: LAND })
+    const target = await (await app.request('/targets/k-root')).text()
+    expect(target).toContain('<span class="coverage">7 of 9 vantages reporting</span>')
+    const overview = await (await app.request('/')).text()
+    expect(overview).toContain('<span class="coverage">7 of 9 vantages reporting</span>')
+    expect(overview).toMatch(/<a href="\/targets\/k-root">K-root<\/a>[\s\S]*?<td class="num">7 of 9<\/td>\n<td class="num">7 of 9<\/td>/)
+    // ns-example has no cycle yet: no coverage to speak of.
+    expect(overview).toMatch(/<a href="\/targets\/ns-example">[\s\S]*?<td class="num">–<\/td>/)
   })
 })
 

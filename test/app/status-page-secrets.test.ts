@@ -12,7 +12,7 @@ const STATUS_PAGE_URL = 'https://status.example.net'
 const SEEDS = [
   '/', '/feed.atom', '/metrics', '/api/v1/health', '/api/v1/targets', '/api/v1/incidents', '/api/v1/incidents?status=open',
   '/badge/k-root.svg', '/badge/ns-example.svg', '/badge/nope.svg',
-  '/api/v1/targets/k-root/catchment', '/api/v1/targets/ns-example/observations?since=0&limit=1000', '/api/v1/targets/nope/catchment',
+  '/api/v1/targets/k-root/catchment', '/api/v1/targets/k-root/catchment/history?since=0', '/api/v1/targets/ns-example/observations?since=0&limit=1000', '/api/v1/targets/nope/catchment',
   '/api/v1/targets/ns-example/bgp', '/api/v1/targets/k-root/bgp', '/api/v1/targets/nope/bgp',
   '/targets/nope', '/incidents/nope', '/nothing-here', '/api/v1/nothing-here',
 ]

@@ -183,6 +183,35 @@ describe('the status page in Chromium', () => {
     await page.close()
   })
 
+  it('shows IPv4 and IPv6 side by side on a dual-stack target: a matrix row and a map line per family, and the coverage', async ({ skip }) => {
+    skip(!CHROMIUM, SKIP_REASON)
+    const { page, problems, csp } = await open('/targets/k-root')
+    await page.screenshot({ path: join(SCREENSHOTS, 'target-dual-stack.png'), fullPage: true })
+    const now = page.locator('section[aria-labelledby="now"] .card')
+    await now.screenshot({ path: join(SCREENSHOTS, 'target-dual-stack-now.png') })
+    await expectClean(problems, csp)
+    expect(await page.locator('.lede .coverage').textContent()).toBe(`${VANTAGES} of ${VANTAGES} vantages reporting`)
+    expect(await page.locator('table.matrix caption').textContent()).toContain('over IPv4 and over IPv6')
+    // Every vantage has an IPv4 and an IPv6 row; par lands on lhr over IPv4 and on ams over IPv6.
+    expect(await page.locator('table.matrix th.family').allTextContents()).toEqual(Array.from({ length: VANTAGES }, () => ['IPv4', 'IPv6']).flat())
+    const columns = await page.locator('table.matrix thead th abbr').allTextContents()
+    const marks = async (row: number): Promise<string[]> => {
+      const cells = await page.locator('table.matrix tbody tr').nth(row).locator('td.hit, td.empty').evaluateAll((tds) => tds.map((td) => td.className))
+      return columns.filter((_, index) => cells[index] === 'hit')
+    }
+    expect([await marks(0), await marks(1)]).toEqual([['lhr'], ['ams']])
+    // IPv6 lines are dashed, and both families' lines are drawn with a visible extent.
+    const dashed = page.locator('svg.map path[data-family="ipv6"]')
+    expect(await dashed.count()).toBeGreaterThan(0)
+    expect(await dashed.first().getAttribute('stroke-dasharray')).toMatch(/^[\d.]+ [\d.]+$/)
+    expect(await page.locator('svg.map path[data-family="ipv4"]').count()).toBeGreaterThan(0)
+    expect((await dashed.first().boundingBox())?.width).toBeGreaterThan(1)
+    expect(await page.locator('ul.legend .swatch.line-ipv6').count()).toBe(1)
+    expect(await labelledByText(page, 'svg.map', 0)).toMatch(/Paris: over IPv4 lhr in [\d.]+ ms, over IPv6 ams in [\d.]+ ms\./)
+    expect(await page.locator('svg.strips text').allTextContents()).toEqual(expect.arrayContaining(['par IPv4', 'par IPv6']))
+    await page.close()
+  })
+
   it('loads an incident page cleanly', async ({ skip }) => {
     skip(!CHROMIUM, SKIP_REASON)
     const { page, problems, csp } = await open(`/incidents/${encodeURIComponent('ns-example/unknown-identity/vantage:dub')}`)

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { StoredBgpView } from '../../src/core/bgp/source-view.ts'
 import type { CycleRecord, Notification } from '../../src/core/findings.ts'
 import type { Observation } from '../../src/core/model.ts'
-import type { MonitorStore, RetentionSettings, Rollup } from '../../src/ports/store.ts'
+import type { CatchmentEntry, MonitorStore, RetentionSettings, Rollup } from '../../src/ports/store.ts'
 import { mulberry32 } from '../support/seeded-random.ts'
 import { incident, notification, resolveOf } from '../support/notifications.ts'
 
@@ -56,6 +56,14 @@ export function cycle(startedAt: number, observations: Partial<Observation>[] = 
     missingVantages: [],
     ...overrides,
   }
+}
+
+const V4 = '193.0.14.129'
+const V6 = '2001:7fd::1'
+
+/** A current catchment entry of k-root, over IPv4 unless it says otherwise, with its transports agreeing. */
+function entry(overrides: Partial<CatchmentEntry> & Pick<CatchmentEntry, 'vantage' | 'site' | 'since'>): CatchmentEntry {
+  return { target: 'k-root', family: 'ipv4', transports: null, ...overrides }
 }
 
 /** A cycle where each vantage got an ok answer from the given site, or no answer for null. */
@@ -160,14 +168,14 @@ export function storeContract(make: () => Promise<MonitorStore>): void {
       }
       await store.writeCycle(cycle(T0 + HOUR_MS, [{ vantage: 'fra', rttMs: 7 }, { vantage: 'fra', outcome: 'servfail', rcode: 2, rttMs: 900 }]))
       const hourly = await store.rollups({ target: 'k-root', granularity: 'hour', since: T0, until: T0 + 2 * HOUR_MS })
-      expect(hourly.map((r) => [r.bucketStart, r.vantage, r.site, r.count, r.successes])).toEqual([
-        [T0, 'fra', 'ams1', 60, 60],
-        [T0, 'par', null, 10, 0],
-        [T0, 'par', 'cdg1', 50, 50],
-        [T0 + HOUR_MS, 'fra', 'ams1', 2, 1],
+      expect(hourly.map((r) => [r.bucketStart, r.vantage, r.family, r.site, r.count, r.successes])).toEqual([
+        [T0, 'fra', 'ipv4', 'ams1', 60, 60],
+        [T0, 'par', 'ipv4', null, 10, 0],
+        [T0, 'par', 'ipv4', 'cdg1', 50, 50],
+        [T0 + HOUR_MS, 'fra', 'ipv4', 'ams1', 2, 1],
       ])
       const fra = hourly[0] as Rollup
-      expect(fra).toMatchObject({ target: 'k-root', granularity: 'hour', rttMinMs: Math.min(...rtts), rttMaxMs: Math.max(...rtts) })
+      expect(fra).toMatchObject({ target: 'k-root', family: 'ipv4', granularity: 'hour', rttMinMs: Math.min(...rtts), rttMaxMs: Math.max(...rtts) })
       expectWithinTolerance(fra.rttP50Ms, exactPercentile(rtts, 0.5))
       expectWithinTolerance(fra.rttP95Ms, exactPercentile(rtts, 0.95))
       expect(hourly[1]).toMatchObject({ rttMinMs: null, rttP50Ms: null, rttP95Ms: null, rttMaxMs: null })
@@ -186,6 +194,25 @@ export function storeContract(make: () => Promise<MonitorStore>): void {
       expectWithinTolerance(daily[0]!.rttP95Ms, 30)
       expect(await store.rollups({ target: 'k-root', granularity: 'hour', since: T0 + HOUR_MS, until: T0 + 20 * HOUR_MS })).toHaveLength(1)
     })
+
+    it('keeps RTT and uptime per address family: one bucket per (vantage, family, site)', async () => {
+      for (let minute = 0; minute < 10; minute += 1) {
+        await store.writeCycle(cycle(T0 + minute * MINUTE_MS, [
+          { vantage: 'fra', address: V4, rttMs: 10 + minute },
+          { vantage: 'fra', address: V4, transport: 'tcp', rttMs: 20 + minute },
+          minute < 4 ? { vantage: 'fra', address: V6, outcome: 'timeout' } : { vantage: 'fra', address: V6, site: 'lhr1', rttMs: 100 + minute },
+        ]))
+      }
+      for (const granularity of ['hour', 'day'] as const) {
+        const rollups = await store.rollups({ target: 'k-root', granularity, since: T0, until: T0 + DAY_MS })
+        expect(rollups.map((r) => [r.vantage, r.family, r.site, r.count, r.successes, r.rttMinMs, r.rttMaxMs])).toEqual([
+          ['fra', 'ipv4', 'ams1', 20, 20, 10, 29],
+          ['fra', 'ipv6', null, 4, 0, null, null],
+          ['fra', 'ipv6', 'lhr1', 6, 6, 104, 109],
+        ])
+        expectWithinTolerance(rollups[2]!.rttP50Ms, 106)
+      }
+    })
   })
 
   describe('catchment', () => {
@@ -195,16 +222,16 @@ export function storeContract(make: () => Promise<MonitorStore>): void {
       await store.writeCycle(catchmentCycle(T0 + 2 * MINUTE_MS, { fra: 'lhr1', par: null }))
       await store.writeCycle(catchmentCycle(T0 + 3 * MINUTE_MS, { fra: 'lhr1', par: 'cdg1' }))
       expect(await store.catchment({})).toEqual([
-        { target: 'k-root', vantage: 'fra', site: 'lhr1', since: T0 + 2 * MINUTE_MS },
-        { target: 'k-root', vantage: 'par', site: 'cdg1', since: T0 + 3 * MINUTE_MS },
+        entry({ vantage: 'fra', site: 'lhr1', since: T0 + 2 * MINUTE_MS }),
+        entry({ vantage: 'par', site: 'cdg1', since: T0 + 3 * MINUTE_MS }),
       ])
       expect(await store.catchmentChanges({ target: 'k-root', since: T0, until: T0 + HOUR_MS })).toEqual([
-        { target: 'k-root', vantage: 'fra', at: T0 + 2 * MINUTE_MS, from: 'ams1', to: 'lhr1' },
-        { target: 'k-root', vantage: 'par', at: T0 + 2 * MINUTE_MS, from: 'cdg1', to: null },
-        { target: 'k-root', vantage: 'par', at: T0 + 3 * MINUTE_MS, from: null, to: 'cdg1' },
+        { target: 'k-root', vantage: 'fra', family: 'ipv4', at: T0 + 2 * MINUTE_MS, from: 'ams1', to: 'lhr1' },
+        { target: 'k-root', vantage: 'par', family: 'ipv4', at: T0 + 2 * MINUTE_MS, from: 'cdg1', to: null },
+        { target: 'k-root', vantage: 'par', family: 'ipv4', at: T0 + 3 * MINUTE_MS, from: null, to: 'cdg1' },
       ])
       expect(await store.catchmentChanges({ target: 'k-root', since: T0, until: T0 + HOUR_MS, vantage: 'par', limit: 1 })).toEqual([
-        { target: 'k-root', vantage: 'par', at: T0 + 2 * MINUTE_MS, from: 'cdg1', to: null },
+        { target: 'k-root', vantage: 'par', family: 'ipv4', at: T0 + 2 * MINUTE_MS, from: 'cdg1', to: null },
       ])
     })
 
@@ -219,13 +246,53 @@ export function storeContract(make: () => Promise<MonitorStore>): void {
       await store.writeCycle(catchmentCycle(T0 - MINUTE_MS, { fra: 'lhr1', par: 'lhr1' }))
       await store.writeCycle(cycle(T0, [{ vantage: 'fra', site: 'sin1' }], { target: 'b-root' }))
       expect(await store.catchment({ target: 'k-root' })).toEqual([
-        { target: 'k-root', vantage: 'ber', site: 'ams1', since: T0 },
-        { target: 'k-root', vantage: 'fra', site: 'ams1', since: T0 },
-        { target: 'k-root', vantage: 'nyc', site: 'unknown', since: T0 },
-        { target: 'k-root', vantage: 'par', site: 'cdg1', since: T0 + MINUTE_MS },
-        { target: 'k-root', vantage: 'sin', site: 'sin1', since: T0 },
+        entry({ vantage: 'ber', site: 'ams1', since: T0 }),
+        entry({ vantage: 'fra', site: 'ams1', since: T0 }),
+        entry({ vantage: 'nyc', site: 'unknown', since: T0 }),
+        entry({ vantage: 'par', site: 'cdg1', since: T0 + MINUTE_MS }),
+        entry({ vantage: 'sin', site: 'sin1', since: T0 }),
       ])
       expect((await store.catchment({})).map((entry) => entry.target)).toEqual(['b-root', 'k-root', 'k-root', 'k-root', 'k-root', 'k-root'])
+      expect(await store.catchmentChanges({ target: 'k-root', since: 0, until: T0 + HOUR_MS })).toEqual([])
+    })
+
+    it('keeps catchment per address family: an IPv6 move while IPv4 stays is one IPv6 change and no IPv4 change', async () => {
+      const both = (startedAt: number, v4: string, v6: string) => cycle(startedAt, [
+        { vantage: 'fra', address: V4, site: v4 }, { vantage: 'fra', address: V4, transport: 'tcp', site: v4 },
+        { vantage: 'fra', address: V6, site: v6 }, { vantage: 'fra', address: V6, transport: 'tcp', site: v6 },
+      ])
+      await store.writeCycle(both(T0, 'ams1', 'ams1'))
+      await store.writeCycle(both(T0 + MINUTE_MS, 'ams1', 'lhr1'))
+      await store.writeCycle(both(T0 + 2 * MINUTE_MS, 'ams1', 'lhr1'))
+      // A cycle that asked only IPv4 leaves the IPv6 site as it was.
+      await store.writeCycle(cycle(T0 + 3 * MINUTE_MS, [{ vantage: 'fra', address: V4, site: 'ams1' }]))
+      expect(await store.catchment({ target: 'k-root' })).toEqual([
+        entry({ vantage: 'fra', family: 'ipv4', site: 'ams1', since: T0 }),
+        entry({ vantage: 'fra', family: 'ipv6', site: 'lhr1', since: T0 + MINUTE_MS }),
+      ])
+      expect(await store.catchmentChanges({ target: 'k-root', since: 0, until: T0 + HOUR_MS })).toEqual([
+        { target: 'k-root', vantage: 'fra', family: 'ipv6', at: T0 + MINUTE_MS, from: 'ams1', to: 'lhr1' },
+      ])
+      expect(await store.catchmentChanges({ target: 'k-root', since: 0, until: T0 + HOUR_MS, family: 'ipv4' })).toEqual([])
+      expect(await store.catchmentChanges({ target: 'k-root', since: 0, until: T0 + HOUR_MS, family: 'ipv6' })).toHaveLength(1)
+    })
+
+    it('shows the transports\' sites where they disagree, without a change while the family\'s site stays', async () => {
+      await store.writeCycle(cycle(T0, [{ vantage: 'fra', address: V6, site: 'ams1' }, { vantage: 'fra', address: V6, transport: 'tcp', site: 'ams1' }]))
+      // Two UDP answers from ams1 against one TCP answer from lhr1: the family stays on ams1.
+      await store.writeCycle(cycle(T0 + MINUTE_MS, [
+        { vantage: 'fra', address: V6, site: 'ams1' }, { vantage: 'fra', address: V6, site: 'ams1' },
+        { vantage: 'fra', address: V6, transport: 'tcp', site: 'lhr1' },
+      ]))
+      expect(await store.catchment({ target: 'k-root' })).toEqual([
+        entry({ vantage: 'fra', family: 'ipv6', site: 'ams1', since: T0, transports: { tcp: 'lhr1', udp: 'ams1' } }),
+      ])
+      await store.writeCycle(cycle(T0 + 2 * MINUTE_MS, [{ vantage: 'fra', address: V6, transport: 'tcp', outcome: 'timeout' }, { vantage: 'fra', address: V6, site: 'ams1' }]))
+      expect(await store.catchment({ target: 'k-root' })).toEqual([
+        entry({ vantage: 'fra', family: 'ipv6', site: 'ams1', since: T0, transports: { tcp: null, udp: 'ams1' } }),
+      ])
+      await store.writeCycle(cycle(T0 + 3 * MINUTE_MS, [{ vantage: 'fra', address: V6, site: 'ams1' }, { vantage: 'fra', address: V6, transport: 'tcp', site: 'ams1' }]))
+      expect(await store.catchment({ target: 'k-root' })).toEqual([entry({ vantage: 'fra', family: 'ipv6', site: 'ams1', since: T0 })])
       expect(await store.catchmentChanges({ target: 'k-root', since: 0, until: T0 + HOUR_MS })).toEqual([])
     })
   })

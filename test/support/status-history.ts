@@ -1,5 +1,6 @@
 // A monitor with a believable history, for the status page's tests and screenshots: two targets with
-// sites around the world, nine vantages (one without coordinates), RTTs from great-circle distance,
+// sites around the world (k-root over IPv4 and IPv6, where par and hkg land on their second-nearest site
+// over IPv6; ns-example over IPv4 only), nine vantages (one without coordinates), RTTs from great-circle distance,
 // catchment shifts, a site that stopped answering, incidents, and for ns-example a stored BGP view (a
 // fresh, a stale and an unavailable source; k-root has no BGP). Alert routes and the looking glass's URL
 // name secrets that must never show up on the page; `hostile` puts script and control bytes in what the
@@ -121,9 +122,13 @@ export interface HistoryOptions {
   seed?: number
 }
 
+/** Vantages whose IPv6 route to k-root lands on their second-nearest site (IPv4 and IPv6 are routed apart). */
+export const SPLIT_BY_FAMILY = ['par', 'hkg'] as const
+
 interface Path {
   target: string
   vantage: string
+  address: string
   home: string
   away: string
   homeRttMs: number
@@ -215,17 +220,18 @@ function bgpRoutes(): BgpPeerRoute[] {
 
 function pathsOf(config: Config): Path[] {
   return config.targets.flatMap((target) =>
-    config.vantages.map((vantage) => {
+    config.vantages.flatMap((vantage) => target.addresses.map((address) => {
       const latitude = vantage.latitude ?? 50.1
       const longitude = vantage.longitude ?? 8.7
       const byDistance = [...target.sites].sort((a, b) => km(latitude, longitude, a.latitude, a.longitude) - km(latitude, longitude, b.latitude, b.longitude))
-      const [home, away] = [byDistance[0]!, byDistance[1] ?? byDistance[0]!]
+      const split = address.includes(':') && (SPLIT_BY_FAMILY as readonly string[]).includes(vantage.id)
+      const [home, away] = split ? [byDistance[1] ?? byDistance[0]!, byDistance[0]!] : [byDistance[0]!, byDistance[1] ?? byDistance[0]!]
       return {
-        target: target.id, vantage: vantage.id, home: home.id, away: away.id, awayUntil: 0,
+        target: target.id, vantage: vantage.id, address, home: home.id, away: away.id, awayUntil: 0,
         homeRttMs: rttOf(km(latitude, longitude, home.latitude, home.longitude)),
         awayRttMs: rttOf(km(latitude, longitude, away.latitude, away.longitude)) + 4,
       }
-    }),
+    })),
   )
 }
 
@@ -258,14 +264,14 @@ function cycleOf(target: string, paths: Path[], at: number, nowMs: number, rando
       const site = away ? path.away : path.home
       const down = target === 'k-root' && site === 'fra' && at >= nowMs - FRA_DOWN_FOR_MS
       const lost = down || random() < lossChance
-      return observationOf({ target, vantage: path.vantage, at, transport, site, lost, hostile, rttMs: (away ? path.awayRttMs : path.homeRttMs) * (1 + random() * 0.15) })
+      return observationOf({ target, vantage: path.vantage, address: path.address, at, transport, site, lost, hostile, rttMs: (away ? path.awayRttMs : path.homeRttMs) * (1 + random() * 0.15) })
     }))
   return { cycleId: `${target}@${at}`, target, startedAt: at, observations, missingVantages: [] }
 }
 
-function observationOf(p: { target: string; vantage: string; at: number; transport: 'udp' | 'tcp'; site: string; lost: boolean; hostile: boolean; rttMs: number }): Observation {
+function observationOf(p: { target: string; vantage: string; address: string; at: number; transport: 'udp' | 'tcp'; site: string; lost: boolean; hostile: boolean; rttMs: number }): Observation {
   const base: Observation = {
-    observedAt: p.at + 200, vantage: p.vantage, target: p.target, address: p.target === 'k-root' ? '193.0.14.129' : '198.51.100.53', port: 53,
+    observedAt: p.at + 200, vantage: p.vantage, target: p.target, address: p.address, port: 53,
     qname: '.', transport: p.transport, outcome: 'ok', rcode: 0, rttMs: Math.round(p.rttMs * 1000) / 1000, connectMs: null,
     identity: null, retriedOverTcp: false, ignoredReplies: 0, error: null,
   }

@@ -6,7 +6,7 @@ import {
   INSERT_NEW_CYCLE, OBSERVATION_OF_CYCLE_INSERT, ROLLUP_UPSERTS, SELECT_CYCLE_STORED, chunkedInserts, type SqlStatement,
 } from './d1-sql.ts'
 import { preparedAll, rowsOf } from './d1-statements.ts'
-import { GRANULARITIES, advanceCatchment } from './derive.ts'
+import { GRANULARITIES, advanceCatchment, catchmentKey } from './derive.ts'
 import { createRollupAccumulator } from './rollup-deltas.ts'
 import * as sql from './sqlite-sql.ts'
 import {
@@ -44,7 +44,7 @@ async function readBefore(db: D1Database, cycle: CycleRecord): Promise<'stored' 
   // A cycle older than the target's latest stored one does not change the catchment.
   if (latestStartedAt !== null && cycle.startedAt < latestStartedAt) return { updated: [], changes: [] }
   const entries = rowsOf<CatchmentRow>(catchment).map(catchmentFromRow)
-  return advanceCatchment(new Map(entries.map((entry) => [entry.vantage, entry])), cycle)
+  return advanceCatchment(new Map(entries.map((entry) => [catchmentKey(entry), entry])), cycle)
 }
 
 async function isStored(db: D1Database, cycleId: string): Promise<boolean> {

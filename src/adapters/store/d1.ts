@@ -70,7 +70,8 @@ export function createD1Store(db: D1Database, options: D1StoreOptions = {}): Mon
       sql: sql.SELECT_CATCHMENT, params: [q.target ?? null, q.target ?? null],
     })).map(catchmentFromRow)),
     catchmentChanges: (q) => run('catchmentChanges', async () => (await rows<CatchmentChangeRow>({
-      sql: sql.SELECT_CATCHMENT_CHANGES, params: [q.target, q.since, q.until, q.vantage ?? null, q.vantage ?? null, q.limit ?? NO_LIMIT],
+      sql: sql.SELECT_CATCHMENT_CHANGES,
+      params: [q.target, q.since, q.until, q.vantage ?? null, q.vantage ?? null, q.family ?? null, q.family ?? null, q.limit ?? NO_LIMIT],
     })).map(catchmentChangeFromRow)),
     loadPolicyState: (target) => run('loadPolicyState', async () =>
       policyStateFromRow(await prepared(db, { sql: sql.SELECT_POLICY_STATE, params: [target] }).first<{ version: number; state: string }>())),

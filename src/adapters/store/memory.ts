@@ -4,11 +4,11 @@ import type { StoredBgpView } from '../../core/bgp/source-view.ts'
 import type { CycleRecord, Incident, Notification } from '../../core/findings.ts'
 import type { Observation } from '../../core/model.ts'
 import type {
-  CatchmentChange, CatchmentEntry, DeliveryResult, MonitorStore, OutboxItem, RetentionSettings, Rollup, RollupGranularity,
+  CatchmentChange, CatchmentChangesQuery, CatchmentEntry, DeliveryResult, MonitorStore, OutboxItem, RetentionSettings, Rollup, RollupGranularity,
 } from '../../ports/store.ts'
 import {
-  DAY_MS, GRANULARITIES, PERCENTILES, advanceCatchment, bucketStartMs, compareRollupKeys, compareText,
-  percentileOfSorted, rollupRttOf, rollupSiteOf,
+  DAY_MS, GRANULARITIES, PERCENTILES, advanceCatchment, bucketStartMs, catchmentKey, compareCatchmentEntries, compareRollupKeys,
+  compareText, percentileOfSorted, rollupFamilyOf, rollupRttOf, rollupSiteOf,
 } from './derive.ts'
 import { createMemoryInbox } from './memory-ingest.ts'
 import { StoreError } from './store-error.ts'
@@ -115,7 +115,7 @@ function writeCycle(state: MemoryState, cycle: CycleRecord): void {
 function addToBuckets(state: MemoryState, observation: Observation): void {
   for (const granularity of GRANULARITIES) {
     const key = {
-      target: observation.target, vantage: observation.vantage, site: rollupSiteOf(observation), granularity,
+      target: observation.target, vantage: observation.vantage, family: rollupFamilyOf(observation), site: rollupSiteOf(observation), granularity,
       bucketStart: bucketStartMs(granularity, observation.observedAt),
     }
     const id = JSON.stringify(key)
@@ -134,7 +134,7 @@ function advanceTargetCatchment(state: MemoryState, cycle: CycleRecord): void {
   if (cycle.startedAt < current.latestStartedAt) return
   current.latestStartedAt = cycle.startedAt
   const next = advanceCatchment(current.entries, cycle)
-  for (const entry of next.updated) current.entries.set(entry.vantage, entry)
+  for (const entry of next.updated) current.entries.set(catchmentKey(entry), entry)
   state.changes.push(...next.changes)
 }
 
@@ -172,18 +172,16 @@ function catchmentOf(state: MemoryState, target: string | undefined): CatchmentE
   return [...state.catchment.values()]
     .flatMap((current) => [...current.entries.values()])
     .filter((entry) => target === undefined || entry.target === target)
-    .sort((a, b) => compareText(a.target, b.target) || compareText(a.vantage, b.vantage))
+    .sort(compareCatchmentEntries)
     .map(copy)
 }
 
-function catchmentChangesOf(
-  state: MemoryState,
-  q: { target: string; since: number; until: number; vantage?: string; limit?: number },
-): CatchmentChange[] {
+function catchmentChangesOf(state: MemoryState, q: CatchmentChangesQuery): CatchmentChange[] {
   const matching = state.changes.filter(
-    (c) => c.target === q.target && c.at >= q.since && c.at < q.until && (q.vantage === undefined || c.vantage === q.vantage),
+    (c) => c.target === q.target && c.at >= q.since && c.at < q.until && (q.vantage === undefined || c.vantage === q.vantage)
+      && (q.family === undefined || c.family === q.family),
   )
-  return limited(matching.sort((a, b) => a.at - b.at || compareText(a.vantage, b.vantage)), q.limit).map(copy)
+  return limited(matching.sort((a, b) => a.at - b.at || compareText(a.vantage, b.vantage) || compareText(a.family, b.family)), q.limit).map(copy)
 }
 
 // ---- policy state, incidents, outbox

@@ -1,8 +1,9 @@
 // What a batch of observations adds to each rollup bucket, added up in memory so that the SQLite store
-// runs one upsert per (granularity, target, bucket, vantage, site) and batch.
+// runs one upsert per (granularity, target, bucket, vantage, family, site) and batch.
 import type { Observation } from '../../core/model.ts'
+import type { AddressFamily } from '../../core/paths.ts'
 import type { RollupGranularity } from '../../ports/store.ts'
-import { GRANULARITIES, bucketStartMs, rollupRttOf, rollupSiteOf } from './derive.ts'
+import { GRANULARITIES, bucketStartMs, rollupFamilyOf, rollupRttOf, rollupSiteOf } from './derive.ts'
 import { addToHistogram, type RttHistogram } from './rtt-histogram.ts'
 
 export interface RollupDelta {
@@ -10,6 +11,7 @@ export interface RollupDelta {
   target: string
   bucketStart: number
   vantage: string
+  family: AddressFamily
   site: string | null
   count: number
   successes: number
@@ -37,11 +39,12 @@ export function createRollupAccumulator(): RollupAccumulator {
 function deltaFor(deltas: Map<string, RollupDelta>, granularity: RollupGranularity, observation: Observation): RollupDelta {
   const bucketStart = bucketStartMs(granularity, observation.observedAt)
   const site = rollupSiteOf(observation)
-  const key = `${granularity}\u0000${observation.target}\u0000${bucketStart}\u0000${observation.vantage}\u0000${site ?? ''}`
+  const family = rollupFamilyOf(observation)
+  const key = `${granularity}\u0000${observation.target}\u0000${bucketStart}\u0000${observation.vantage}\u0000${family}\u0000${site ?? ''}`
   let delta = deltas.get(key)
   if (!delta) {
     delta = {
-      granularity, target: observation.target, bucketStart, vantage: observation.vantage, site,
+      granularity, target: observation.target, bucketStart, vantage: observation.vantage, family, site,
       count: 0, successes: 0, rttMinMs: null, rttMaxMs: null, rttHistogram: new Map(), rttCount: 0,
     }
     deltas.set(key, delta)

@@ -2,6 +2,7 @@
 // types: the statements' parameters (in sqlite-sql.ts column order) and the port values read back.
 import type { CycleRecord, Incident, Notification } from '../../core/findings.ts'
 import type { IdentitySource, Observation, Outcome, TransportName } from '../../core/model.ts'
+import type { AddressFamily } from '../../core/paths.ts'
 import type {
   CatchmentChange, CatchmentEntry, DeliveryStatus, OutboxItem, Rollup, RollupGranularity, StoredPolicyState,
 } from '../../ports/store.ts'
@@ -79,6 +80,8 @@ export function observationFromRow(row: ObservationRow): Observation {
 
 export interface RollupRow {
   vantage: string
+  /** '' for buckets rolled up before migration 0004 (both families). */
+  family: string
   site: string
   bucket_start: number
   count: number
@@ -91,7 +94,7 @@ export interface RollupRow {
 /** A rollup upsert's parameters. */
 export function rollupDeltaParams(delta: RollupDelta): SqlValue[] {
   return [
-    delta.target, delta.bucketStart, delta.vantage, siteToColumn(delta.site), delta.count, delta.successes,
+    delta.target, delta.bucketStart, delta.vantage, delta.family, siteToColumn(delta.site), delta.count, delta.successes,
     delta.rttCount, delta.rttMinMs, delta.rttMaxMs, histogramToJson(delta.rttHistogram),
   ]
 }
@@ -103,6 +106,7 @@ export function rollupFromRow(target: string, granularity: RollupGranularity, ro
   return {
     target,
     vantage: row.vantage,
+    family: row.family === '' ? null : (row.family as AddressFamily),
     site: siteFromColumn(row.site),
     granularity,
     bucketStart: row.bucket_start,
@@ -118,32 +122,42 @@ export function rollupFromRow(target: string, granularity: RollupGranularity, ro
 export interface CatchmentRow {
   target: string
   vantage: string
+  family: string
   site: string
   since: number
+  /** '' when the transports agreed; otherwise JSON { transport: site | null }. */
+  transport_sites: string
 }
 
 export function catchmentFromRow(row: CatchmentRow): CatchmentEntry {
-  return { target: row.target, vantage: row.vantage, site: siteFromColumn(row.site), since: row.since }
+  return {
+    target: row.target, vantage: row.vantage, family: row.family as AddressFamily, site: siteFromColumn(row.site), since: row.since,
+    transports: row.transport_sites === '' ? null : (JSON.parse(row.transport_sites) as CatchmentEntry['transports']),
+  }
 }
 
 export function catchmentEntryParams(entry: CatchmentEntry): SqlValue[] {
-  return [entry.target, entry.vantage, siteToColumn(entry.site), entry.since]
+  return [entry.target, entry.vantage, entry.family, siteToColumn(entry.site), entry.since, entry.transports === null ? '' : JSON.stringify(entry.transports)]
 }
 
 export function catchmentChangeParams(change: CatchmentChange, cycleId: string): SqlValue[] {
-  return [change.target, change.vantage, change.at, siteToColumn(change.from), siteToColumn(change.to), cycleId]
+  return [change.target, change.vantage, change.family, change.at, siteToColumn(change.from), siteToColumn(change.to), cycleId]
 }
 
 export interface CatchmentChangeRow {
   target: string
   vantage: string
+  family: string
   at: number
   from_site: string
   to_site: string
 }
 
 export function catchmentChangeFromRow(row: CatchmentChangeRow): CatchmentChange {
-  return { target: row.target, vantage: row.vantage, at: row.at, from: siteFromColumn(row.from_site), to: siteFromColumn(row.to_site) }
+  return {
+    target: row.target, vantage: row.vantage, family: row.family as AddressFamily, at: row.at,
+    from: siteFromColumn(row.from_site), to: siteFromColumn(row.to_site),
+  }
 }
 
 export interface OutboxRow {

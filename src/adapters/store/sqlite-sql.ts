@@ -55,32 +55,35 @@ export const SELECT_RECENT_CYCLE_OBSERVATIONS = `SELECT cycle_ref, ${OBSERVATION
   WHERE cycle_ref IN (SELECT id FROM cycles WHERE target = ? ORDER BY started_at DESC LIMIT ?)
   ORDER BY cycle_ref, id`
 
-export const SELECT_CATCHMENT_OF_TARGET = 'SELECT target, vantage, site, since FROM catchment_current WHERE target = ?'
-export const SELECT_CATCHMENT = `SELECT target, vantage, site, since FROM catchment_current
-  WHERE (? IS NULL OR target = ?) ORDER BY target, vantage`
+const CATCHMENT_COLUMNS = 'target, vantage, family, site, since, transport_sites'
+export const SELECT_CATCHMENT_OF_TARGET = `SELECT ${CATCHMENT_COLUMNS} FROM catchment_current WHERE target = ?`
+export const SELECT_CATCHMENT = `SELECT ${CATCHMENT_COLUMNS} FROM catchment_current
+  WHERE (? IS NULL OR target = ?) ORDER BY target, vantage, family`
 /** A row is catchmentEntryParams. */
 export const CATCHMENT_UPSERT: RowInsert = {
-  into: 'INSERT INTO catchment_current (target, vantage, site, since)',
-  row: placeholders(4),
-  onConflict: 'ON CONFLICT (target, vantage) DO UPDATE SET site = excluded.site, since = excluded.since',
+  into: `INSERT INTO catchment_current (${CATCHMENT_COLUMNS})`,
+  row: placeholders(6),
+  onConflict: `ON CONFLICT (target, vantage, family) DO UPDATE SET site = excluded.site, since = excluded.since,
+    transport_sites = excluded.transport_sites`,
 }
 export const UPSERT_CATCHMENT = insertRowsSql(CATCHMENT_UPSERT, 1)
 /** A row is catchmentChangeParams. */
 export const CATCHMENT_CHANGE_INSERT: RowInsert = {
-  into: 'INSERT INTO catchment_changes (target, vantage, at, from_site, to_site, cycle_id)',
-  row: placeholders(6),
-  onConflict: 'ON CONFLICT (target, at, vantage) DO NOTHING',
+  into: 'INSERT INTO catchment_changes (target, vantage, family, at, from_site, to_site, cycle_id)',
+  row: placeholders(7),
+  onConflict: 'ON CONFLICT (target, at, vantage, family) DO NOTHING',
 }
 export const INSERT_CATCHMENT_CHANGE = insertRowsSql(CATCHMENT_CHANGE_INSERT, 1)
-export const SELECT_CATCHMENT_CHANGES = `SELECT target, vantage, at, from_site, to_site FROM catchment_changes
-  WHERE target = ? AND at >= ? AND at < ? AND (? IS NULL OR vantage = ?)
-  ORDER BY at, vantage LIMIT ?`
+/** Parameters: target, since, until, vantage twice, family twice, limit. */
+export const SELECT_CATCHMENT_CHANGES = `SELECT target, vantage, family, at, from_site, to_site FROM catchment_changes
+  WHERE target = ? AND at >= ? AND at < ? AND (? IS NULL OR vantage = ?) AND (? IS NULL OR family = ?)
+  ORDER BY at, vantage, family LIMIT ?`
 
 /** Adds a delta (a row is rollupDeltaParams) to a bucket: counts add up, min/max keep the extremes, histograms add bin by bin. */
 export function rollupUpsert(table: string): RowInsert {
   return {
-    into: `INSERT INTO ${table} (target, bucket_start, vantage, site, count, successes, rtt_count, rtt_min_ms, rtt_max_ms, rtt_histogram)`,
-    row: placeholders(10),
+    into: `INSERT INTO ${table} (target, bucket_start, vantage, family, site, count, successes, rtt_count, rtt_min_ms, rtt_max_ms, rtt_histogram)`,
+    row: placeholders(11),
     onConflict: rollupOnConflict(table),
   }
 }
@@ -88,7 +91,7 @@ export function upsertRollupSql(table: string): string {
   return insertRowsSql(rollupUpsert(table), 1)
 }
 function rollupOnConflict(table: string): string {
-  return `ON CONFLICT (target, bucket_start, vantage, site) DO UPDATE SET
+  return `ON CONFLICT (target, bucket_start, vantage, family, site) DO UPDATE SET
     count = count + excluded.count,
     successes = successes + excluded.successes,
     rtt_count = rtt_count + excluded.rtt_count,
@@ -104,8 +107,8 @@ function rollupOnConflict(table: string): string {
     ) END`
 }
 export function selectRollupsSql(table: string): string {
-  return `SELECT vantage, site, bucket_start, count, successes, rtt_min_ms, rtt_max_ms, rtt_histogram FROM ${table}
-  WHERE target = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start, vantage, site`
+  return `SELECT vantage, family, site, bucket_start, count, successes, rtt_min_ms, rtt_max_ms, rtt_histogram FROM ${table}
+  WHERE target = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start, vantage, family, site`
 }
 export function pruneRollupsSql(table: string): string {
   return `DELETE FROM ${table} WHERE bucket_start < ?`

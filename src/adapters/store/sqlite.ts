@@ -7,7 +7,7 @@ import type { Clock } from '../../ports/clock.ts'
 import type {
   CatchmentEntry, DeliveryResult, MonitorStore, OutboxItem, RetentionSettings, RollupGranularity, StoredPolicyState,
 } from '../../ports/store.ts'
-import { DAY_MS, advanceCatchment } from './derive.ts'
+import { DAY_MS, advanceCatchment, catchmentKey } from './derive.ts'
 import {
   INSERT_APPLIED_SQL, SELECT_APPLIED_SQL, applyMigrations, loadMigrations, type Migration, type MigrationTarget,
 } from './migrations.ts'
@@ -68,7 +68,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     catchment: (q) => run('catchment', () =>
       (st.selectCatchment.all(q.target ?? null, q.target ?? null) as CatchmentRow[]).map(catchmentFromRow)),
     catchmentChanges: (q) => run('catchmentChanges', () =>
-      (st.selectCatchmentChanges.all(q.target, q.since, q.until, q.vantage ?? null, q.vantage ?? null, q.limit ?? NO_LIMIT) as CatchmentChangeRow[])
+      (st.selectCatchmentChanges.all(
+        q.target, q.since, q.until, q.vantage ?? null, q.vantage ?? null, q.family ?? null, q.family ?? null, q.limit ?? NO_LIMIT,
+      ) as CatchmentChangeRow[])
         .map(catchmentChangeFromRow)),
     loadPolicyState: (target) => run('loadPolicyState', () => loadPolicyStateIn(st, target)),
     savePolicyState: (target, expectedVersion, state, incidents, outbox) => run('savePolicyState', () =>
@@ -197,7 +199,7 @@ function createCatchmentTracker(st: Statements) {
       // Read after this batch's first cycle of the target was inserted: the latest start includes it.
       const latestStartedAt = (st.selectLatestCycleStart.get(target) as number | null) ?? Number.NEGATIVE_INFINITY
       const entries = (st.selectCatchmentOfTarget.all(target) as CatchmentRow[]).map(catchmentFromRow)
-      state = { latestStartedAt, entries: new Map(entries.map((entry) => [entry.vantage, entry])) }
+      state = { latestStartedAt, entries: new Map(entries.map((entry) => [catchmentKey(entry), entry])) }
       targets.set(target, state)
     }
     return state
@@ -209,8 +211,8 @@ function createCatchmentTracker(st: Statements) {
       state.latestStartedAt = cycle.startedAt
       const next = advanceCatchment(state.entries, cycle)
       for (const entry of next.updated) {
-        state.entries.set(entry.vantage, entry)
-        updated.set(`${entry.target}\u0000${entry.vantage}`, entry)
+        state.entries.set(catchmentKey(entry), entry)
+        updated.set(`${entry.target}\u0000${catchmentKey(entry)}`, entry)
       }
       for (const change of next.changes) st.insertCatchmentChange.run(...catchmentChangeParams(change, cycle.cycleId))
     },

@@ -4,6 +4,7 @@
 // sites are announced or withdrawn, the BGP catchment (peers per site) beside the probe catchment
 // (vantages per site), and the peers' routes. Reasons, peer addresses, paths, communities and source
 // names come from the network or a looking glass: they go through the escaping `html` tag.
+import { addressFamilyOf, type AddressFamily } from '../paths.ts'
 import type { BgpPeerView, StoredBgpPrefixView, StoredBgpSourceView, StoredBgpView } from '../bgp/source-view.ts'
 import { html, joinMarkup, type Markup } from './escape.ts'
 import type { CatchmentEntryRow } from './store-rows.ts'
@@ -35,9 +36,8 @@ function panelBody(input: BgpPanelInput): Markup {
   if (!input.configured) return html`<div class="placeholder">BGP data: not configured</div>`
   if (input.view === null) return html`<div class="placeholder">BGP data: no BGP check yet</div>`
   const { view } = input
-  const probes = probeCatchmentText(input.catchment)
   return html`<p class="muted small">What the route collectors and looking glasses see of the prefixes, checked ${checkedText(view.checkedAt, input.nowMs)}.</p>
-${joinMarkup(view.prefixes.map((prefix) => prefixCard(prefix, view.checkedAt, input.nowMs, probes)))}`
+${joinMarkup(view.prefixes.map((prefix) => prefixCard(prefix, view.checkedAt, input.nowMs, probeCatchmentText(input.catchment, addressFamilyOf(prefix.prefix)))))}`
 }
 
 function prefixCard(prefix: StoredBgpPrefixView, checkedAt: number, nowMs: number, probes: string): Markup {
@@ -113,10 +113,10 @@ function catchmentMarkup(source: StoredBgpSourceView, probes: string): Markup {
   return html`<span class="bgp-line">BGP: ${bgp.join(', ') || 'no peer'}</span><span class="bgp-line muted">Probes: ${probes}</span>`
 }
 
-/** 'fra 2 vantages, ams 1 vantage, no answer 1 vantage' */
-function probeCatchmentText(catchment: readonly CatchmentEntryRow[]): string {
+/** 'fra 2 vantages, ams 1 vantage, no answer 1 vantage': the probes' catchment over the prefix's address family. */
+function probeCatchmentText(catchment: readonly CatchmentEntryRow[], family: AddressFamily): string {
   const vantagesBySite = new Map<string, number>()
-  for (const entry of catchment) vantagesBySite.set(entry.site ?? NO_ANSWER, (vantagesBySite.get(entry.site ?? NO_ANSWER) ?? 0) + 1)
+  for (const entry of catchment.filter((candidate) => candidate.family === family)) vantagesBySite.set(entry.site ?? NO_ANSWER, (vantagesBySite.get(entry.site ?? NO_ANSWER) ?? 0) + 1)
   const parts = [...vantagesBySite.entries()]
     .sort(([a, countA], [b, countB]) => countB - countA || compareText(a, b))
     .map(([site, count]) => `${site} ${countText(count, 'vantage')}`)

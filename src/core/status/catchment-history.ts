@@ -1,11 +1,13 @@
 // The catchment history of a target: which site each vantage reached over a window, drawn as one strip
-// per vantage, and the list of moves (when a vantage moved to another site, and when it came back).
-// A stretch without an answer is not a move: fra → (no answer) → fra stays on fra.
+// per vantage and address family, and the list of moves (when a vantage moved to another site over a
+// family, and when it came back). A stretch without an answer is not a move: fra → (no answer) → fra
+// stays on fra.
+import type { AddressFamily } from '../paths.ts'
 import type { CatchmentChangeRow, CatchmentEntryRow } from './store-rows.ts'
 import { html, joinMarkup, type Markup } from './escape.ts'
 import { round } from './geo.ts'
 import { siteColour } from './palette.ts'
-import type { PublicSite, PublicVantage } from './public-view.ts'
+import type { PublicSite } from './public-view.ts'
 import { formatDuration, formatUtc } from './time.ts'
 
 export interface Segment {
@@ -16,7 +18,7 @@ export interface Segment {
 }
 
 /**
- * The vantage's sites over [windowStart, windowEnd), from its changes in the window (oldest first) and
+ * The sites of one (vantage, family) over [windowStart, windowEnd), from its changes in the window (oldest first) and
  * its current entry. Before its first change it was on that change's `from`; without any change, on its
  * current site from max(windowStart, entry.since). Gaps without an answer shorter than `absorbGapMs`
  * between two stretches on the same site are absorbed into it (they would be invisible when drawn).
@@ -61,6 +63,7 @@ function mergeSegments(segments: readonly Segment[], absorbGapMs: number): Segme
 
 export interface Move {
   vantage: string
+  family: AddressFamily
   at: number
   from: string
   to: string
@@ -69,18 +72,20 @@ export interface Move {
 }
 
 /**
- * The vantages' moves between answering sites, oldest first, each with what came next; a return is shown
- * as the "back" of the move it ends. Changes must be oldest first.
+ * The moves of each (vantage, family) between answering sites, oldest first, each with what came next; a
+ * return is shown as the "back" of the move it ends. Changes must be oldest first.
  */
 export function movesOf(changes: readonly CatchmentChangeRow[]): Move[] {
-  const byVantage = new Map<string, CatchmentChangeRow[]>()
+  const byPath = new Map<string, CatchmentChangeRow[]>()
   for (const change of changes) {
-    const own = byVantage.get(change.vantage)
+    const key = `${change.vantage} ${change.family}`
+    const own = byPath.get(key)
     if (own) own.push(change)
-    else byVantage.set(change.vantage, [change])
+    else byPath.set(key, [change])
   }
   const moves: Move[] = []
-  for (const [vantage, own] of byVantage) {
+  for (const own of byPath.values()) {
+    const { vantage, family } = own[0] as CatchmentChangeRow
     const steps: { at: number; from: string; to: string }[] = []
     let lastSite: string | null = own[0]?.from ?? null
     for (const change of own) {
@@ -97,10 +102,10 @@ export function movesOf(changes: readonly CatchmentChangeRow[]): Move[] {
       if (isReturn) return
       const following = steps[index + 1]
       const next: Move['next'] = !following ? { kind: 'none' } : following.to === step.from ? { kind: 'back', at: following.at } : { kind: 'onward', at: following.at, to: following.to }
-      moves.push({ vantage, ...step, next })
+      moves.push({ vantage, family, ...step, next })
     })
   }
-  return moves.sort((a, b) => a.at - b.at || (a.vantage < b.vantage ? -1 : 1))
+  return moves.sort((a, b) => a.at - b.at || (a.vantage < b.vantage ? -1 : a.vantage > b.vantage ? 1 : a.family < b.family ? -1 : 1))
 }
 
 const STRIP_WIDTH = 720
@@ -111,12 +116,20 @@ const AXIS_HEIGHT = 16
 const NO_ANSWER_FILL = '#f3f4f6'
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif'
 
+/** One strip: a vantage, or a vantage over one family for a target with both. */
+export interface Strip {
+  /** Drawn left of the strip: 'par', or 'par v6'. */
+  label: string
+  /** Named in each segment's tooltip: 'par', or 'par over IPv6'. */
+  name: string
+  segments: readonly Segment[]
+}
+
 export interface CatchmentStripsInput {
   id: string
   targetLabel: string
   sites: readonly PublicSite[]
-  vantages: readonly PublicVantage[]
-  segmentsByVantage: ReadonlyMap<string, readonly Segment[]>
+  strips: readonly Strip[]
   windowStart: number
   windowEnd: number
   ticks: readonly number[]
@@ -126,20 +139,20 @@ export interface CatchmentStripsInput {
 
 export function renderCatchmentStrips(input: CatchmentStripsInput): Markup {
   const plotWidth = STRIP_WIDTH - LABEL_WIDTH
-  const height = input.vantages.length * (ROW_HEIGHT + ROW_GAP) + AXIS_HEIGHT
+  const height = input.strips.length * (ROW_HEIGHT + ROW_GAP) + AXIS_HEIGHT
   const x = (epochMs: number): number => round(LABEL_WIDTH + ((epochMs - input.windowStart) / (input.windowEnd - input.windowStart)) * plotWidth)
   const siteIndex = new Map(input.sites.map((site, index) => [site.id, index]))
   const siteLabel = new Map(input.sites.map((site) => [site.id, site.label]))
-  const rows = input.vantages.map((vantage, row) => {
+  const rows = input.strips.map((strip, row) => {
     const y = row * (ROW_HEIGHT + ROW_GAP)
-    const segments = (input.segmentsByVantage.get(vantage.id) ?? []).filter((segment) => segment.site !== null)
+    const segments = strip.segments.filter((segment) => segment.site !== null)
     const rects = segments.map((segment) => {
       const site = segment.site as string
       const width = Math.max(0.5, round(x(segment.end) - x(segment.start)))
       const name = siteLabel.get(site) ?? site
-      return html`<rect x="${x(segment.start)}" y="${y}" width="${width}" height="${ROW_HEIGHT}" fill="${siteColour(siteIndex.get(site) ?? -1)}"><title>${vantage.id} on ${name}: ${formatUtc(segment.start)} to ${formatUtc(segment.end)} (${formatDuration(segment.end - segment.start)})</title></rect>`
+      return html`<rect x="${x(segment.start)}" y="${y}" width="${width}" height="${ROW_HEIGHT}" fill="${siteColour(siteIndex.get(site) ?? -1)}"><title>${strip.name} on ${name}: ${formatUtc(segment.start)} to ${formatUtc(segment.end)} (${formatDuration(segment.end - segment.start)})</title></rect>`
     })
-    return html`<text x="${LABEL_WIDTH - 6}" y="${y + ROW_HEIGHT - 4}" text-anchor="end">${vantage.id}</text><rect x="${LABEL_WIDTH}" y="${y}" width="${plotWidth}" height="${ROW_HEIGHT}" fill="${NO_ANSWER_FILL}"/>${joinMarkup(rects)}`
+    return html`<text x="${LABEL_WIDTH - 6}" y="${y + ROW_HEIGHT - 4}" text-anchor="end">${strip.label}</text><rect x="${LABEL_WIDTH}" y="${y}" width="${plotWidth}" height="${ROW_HEIGHT}" fill="${NO_ANSWER_FILL}"/>${joinMarkup(rects)}`
   })
   const axisY = height - 4
   const ticks = input.ticks.map((tick) => html`<line x1="${x(tick)}" x2="${x(tick)}" y1="0" y2="${height - AXIS_HEIGHT}" stroke="#ffffff" stroke-width="1"/><text x="${x(tick)}" y="${axisY}" text-anchor="middle">${input.tickLabel(tick)}</text>`)

@@ -1,9 +1,12 @@
 // The catchment map: sites and vantages at their coordinates over the world's land, and a line from each
-// vantage to the site that answers it, coloured by its RTT. Drawn on the server as SVG; the land outline
-// is one shared path (`<use>` of LAND_SYMBOL_ID, defined once per page by landDefinitions()).
+// vantage to the site that answers it, coloured by its RTT: one line per address family (IPv4 solid,
+// IPv6 dashed and bowed the other way), since a vantage can land on different sites over each. Drawn on
+// the server as SVG; the land outline is one shared path (`<use>` of LAND_SYMBOL_ID, defined once per
+// page by landDefinitions()).
+import { familyLabel, type AddressFamily } from '../paths.ts'
 import { html, joinMarkup, trustedMarkup, type Markup } from './escape.ts'
 import { WORLD_HEIGHT, WORLD_WIDTH, frameAround, project, round, type Frame, type Point } from './geo.ts'
-import type { VantageNow } from './latest.ts'
+import type { FamilyNow, VantageNow } from './latest.ts'
 import { NO_ANSWER_COLOUR, RTT_BANDS, rttBandOf } from './palette.ts'
 import type { PublicSite, PublicVantage } from './public-view.ts'
 import { formatRttMs } from './time.ts'
@@ -20,6 +23,11 @@ const LABEL_SIZE_PX = 11
 const LINK_WIDTH_PX = 2
 /** How far a link bows out, as a fraction of its length: overlapping straight lines would hide each other. */
 const LINK_BEND = 0.18
+/** IPv6 lines bow the other way and are dashed, so both families show even when they land on one site. */
+const FAMILY_LINE: Record<AddressFamily, { bend: number; dashPx: readonly number[] | null }> = {
+  ipv4: { bend: LINK_BEND, dashPx: null },
+  ipv6: { bend: -LINK_BEND, dashPx: [5, 3] },
+}
 const OCEAN_COLOUR = '#f1f5f9'
 const LAND_COLOUR = '#dbe2ea'
 const COAST_COLOUR = '#c3ccd7'
@@ -33,6 +41,8 @@ export interface CatchmentMapInput {
   targetLabel: string
   sites: readonly PublicSite[]
   vantages: readonly PublicVantage[]
+  /** The target's families (familiesOf its addresses): a line per family. */
+  families: readonly AddressFamily[]
   now: readonly VantageNow[]
   /** About how wide the page shows the map, in CSS pixels: markers and labels are sized for it. */
   widthPx: number
@@ -58,7 +68,11 @@ export function renderCatchmentMap(input: CatchmentMapInput): Markup {
   const frame = frameAround([...sites, ...vantages].map(({ at }) => at), { aspect: MAP_ASPECT, minWidth: MIN_FRAME_WIDTH, margin: FRAME_MARGIN })
   const scale = frame.width / input.widthPx
   const nowByVantage = new Map(input.now.map((state) => [state.vantage, state]))
-  const links = vantages.flatMap((vantage) => linkOf(vantage, nowByVantage.get(vantage.item.id), sites, scale))
+  const split = input.families.length > 1
+  const links = vantages.flatMap((vantage) => {
+    const now = nowByVantage.get(vantage.item.id)
+    return input.families.flatMap((family) => linkOf(vantage, now?.families.find((entry) => entry.family === family), sites, scale, split))
+  })
   const titleId = `${input.id}-title`
   const descId = `${input.id}-desc`
   return html`<svg class="map" viewBox="${frame.x} ${frame.y} ${frame.width} ${frame.height}" role="img" aria-labelledby="${titleId} ${descId}" preserveAspectRatio="xMidYMid meet">
@@ -68,7 +82,7 @@ export function renderCatchmentMap(input: CatchmentMapInput): Markup {
 <use href="#${LAND_SYMBOL_ID}" fill="${LAND_COLOUR}" stroke="${COAST_COLOUR}" stroke-width="0.75" vector-effect="non-scaling-stroke"/>
 <g fill="none" stroke-linecap="round">${joinMarkup(links)}</g>
 <g>${joinMarkup(sites.map((site) => siteMarker(site, input.troubledSites.has(site.item.id), scale)))}</g>
-<g>${joinMarkup(vantages.map((vantage) => vantageMarker(vantage, nowByVantage.get(vantage.item.id), scale)))}</g>
+<g>${joinMarkup(vantages.map((vantage) => vantageMarker(vantage, nowByVantage.get(vantage.item.id), scale, split)))}</g>
 <g font-family="${LABEL_FONT}" font-size="${round(LABEL_SIZE_PX * scale, 2)}" fill="#1f2937" stroke="#ffffff" stroke-width="${round(3 * scale, 2)}" stroke-linejoin="round" paint-order="stroke">${joinMarkup(placeLabels([
     ...sites.map((site) => ({ at: site.at, text: site.item.id, kind: 'site' as const })),
     ...vantages.map((vantage) => ({ at: vantage.at, text: vantage.item.id, kind: 'vantage' as const })),
@@ -76,22 +90,25 @@ export function renderCatchmentMap(input: CatchmentMapInput): Markup {
 </svg>`
 }
 
-function linkOf(vantage: Placed<PublicVantage>, now: VantageNow | undefined, sites: readonly Placed<PublicSite>[], scale: number): Markup[] {
+function linkOf(vantage: Placed<PublicVantage>, now: FamilyNow | undefined, sites: readonly Placed<PublicSite>[], scale: number, split: boolean): Markup[] {
   const site = sites.find((candidate) => candidate.item.id === now?.sites[0])
   if (!now || now.status !== 'answering' || !site) return []
   const colour = now.rttMs === null ? NO_ANSWER_COLOUR : rttBandOf(now.rttMs).colour
-  const d = bentLine(vantage.at, site.at)
+  const line = FAMILY_LINE[now.family]
+  const d = bentLine(vantage.at, site.at, line.bend)
   if (d === null) return []
   const width = round(LINK_WIDTH_PX * scale, 2)
-  return [html`<path d="${d}" stroke="${colour}" stroke-width="${width}" stroke-opacity="0.9"><title>${vantage.item.label} → ${site.item.label}: ${formatRttMs(now.rttMs)}</title></path>`]
+  const dash = line.dashPx === null ? '' : html` stroke-dasharray="${line.dashPx.map((px) => round(px * scale, 2)).join(' ')}"`
+  const over = split ? ` over ${familyLabel(now.family)}` : ''
+  return [html`<path d="${d}" stroke="${colour}" stroke-width="${width}" stroke-opacity="0.9"${dash} data-family="${now.family}"><title>${vantage.item.label} → ${site.item.label}${over}: ${formatRttMs(now.rttMs)}</title></path>`]
 }
 
-/** A quadratic curve from `from` to `to`, bowed to the left of the direction of travel. */
-function bentLine(from: Point, to: Point): string | null {
+/** A quadratic curve from `from` to `to`, bowed to the left of the direction of travel (to the right for a negative bend). */
+function bentLine(from: Point, to: Point, bend: number): string | null {
   const dx = to.x - from.x
   const dy = to.y - from.y
   if (Math.hypot(dx, dy) < 0.5) return null
-  const control = { x: (from.x + to.x) / 2 - dy * LINK_BEND, y: (from.y + to.y) / 2 + dx * LINK_BEND }
+  const control = { x: (from.x + to.x) / 2 - dy * bend, y: (from.y + to.y) / 2 + dx * bend }
   return `M${round(from.x)} ${round(from.y)}Q${round(control.x)} ${round(control.y)} ${round(to.x)} ${round(to.y)}`
 }
 
@@ -100,13 +117,18 @@ function siteMarker(site: Placed<PublicSite>, troubled: boolean, scale: number):
   return html`<circle cx="${round(site.at.x, 2)}" cy="${round(site.at.y, 2)}" r="${round(SITE_RADIUS_PX * scale, 2)}" fill="${fill}" stroke="#ffffff" stroke-width="${round(1.5 * scale, 2)}"><title>Site ${site.item.label}${troubled ? ': open incident' : ''}</title></circle>`
 }
 
-function vantageMarker(vantage: Placed<PublicVantage>, now: VantageNow | undefined, scale: number): Markup {
+function vantageMarker(vantage: Placed<PublicVantage>, now: VantageNow | undefined, scale: number, split: boolean): Markup {
   const half = VANTAGE_HALF_SIDE_PX * scale
   const status = now?.status ?? 'missing'
   const fill = status === 'answering' ? '#111827' : status === 'failing' ? FAILING_COLOUR : '#ffffff'
   const stroke = status === 'missing' ? '#6b7280' : '#ffffff'
-  const what = status === 'answering' ? `answered by ${now?.sites.join(', ') ?? ''}` : status === 'failing' ? 'no answer' : 'no report'
+  const what = status === 'missing' || !now ? 'no report' : split ? now.families.map(familyText).join('; ') : status === 'answering' ? `answered by ${now.sites.join(', ')}` : 'no answer'
   return html`<rect x="${round(vantage.at.x - half, 2)}" y="${round(vantage.at.y - half, 2)}" width="${round(2 * half, 2)}" height="${round(2 * half, 2)}" fill="${fill}" stroke="${stroke}" stroke-width="${round(1.2 * scale, 2)}"><title>Vantage ${vantage.item.label}: ${what}</title></rect>`
+}
+
+function familyText(family: FamilyNow): string {
+  const state = family.status === 'answering' ? `answered by ${family.sites.join(', ')}` : family.status === 'failing' ? 'no answer' : 'no report'
+  return `${familyLabel(family.family)} ${state}`
 }
 
 interface LabelRequest {
@@ -186,19 +208,24 @@ function labelMarkup(label: PlacedLabel): Markup {
 
 function mapDescription(input: CatchmentMapInput): string {
   const nowByVantage = new Map(input.now.map((state) => [state.vantage, state]))
+  const split = input.families.length > 1
   const lines = input.vantages.map((vantage) => {
     const now = nowByVantage.get(vantage.id)
     if (!now || now.status === 'missing') return `${vantage.label}: no report.`
-    if (now.status === 'failing') return `${vantage.label}: no answer.`
-    return `${vantage.label} reaches ${now.sites.join(' and ')} in ${formatRttMs(now.rttMs)}.`
+    if (!split) return now.status === 'failing' ? `${vantage.label}: no answer.` : `${vantage.label} reaches ${now.sites.join(' and ')} in ${formatRttMs(now.rttMs)}.`
+    const perFamily = now.families.map((family) => family.status === 'answering'
+      ? `over ${familyLabel(family.family)} ${family.sites.join(' and ')} in ${formatRttMs(family.rttMs)}`
+      : `over ${familyLabel(family.family)} ${family.status === 'failing' ? 'no answer' : 'no report'}`)
+    return `${vantage.label}: ${perFamily.join(', ')}.`
   })
   return `${input.vantages.length} vantages, ${input.sites.length} sites. ${lines.join(' ')}`
 }
 
-/** The colour key under a map: RTT bands, then the marker shapes. */
-export function renderMapLegend(): Markup {
+/** The colour key under a map: RTT bands, the line of each family (for a target with both), then the marker shapes. */
+export function renderMapLegend(families: readonly AddressFamily[]): Markup {
   const bands = RTT_BANDS.map((band) => html`<li><span class="swatch ${band.className}"></span>${band.label}</li>`)
-  return html`<ul class="legend" aria-label="Map legend">${joinMarkup(bands)}<li><span class="marker marker-site"></span>site</li><li><span class="marker marker-site-troubled"></span>site with an open incident</li><li><span class="marker marker-vantage"></span>vantage</li><li><span class="marker marker-failing"></span>vantage without answer</li></ul>`
+  const lines = families.length > 1 ? families.map((family) => html`<li><span class="swatch line-${family}"></span>${familyLabel(family)}</li>`) : []
+  return html`<ul class="legend" aria-label="Map legend">${joinMarkup(bands)}${joinMarkup(lines)}<li><span class="marker marker-site"></span>site</li><li><span class="marker marker-site-troubled"></span>site with an open incident</li><li><span class="marker marker-vantage"></span>vantage</li><li><span class="marker marker-failing"></span>vantage without answer</li></ul>`
 }
 
 /** Vantages that cannot be placed, named under the map so that none silently disappears. */

@@ -73,7 +73,14 @@ tbody tr:last-child th, tbody tr:last-child td { border-bottom: none; }
 .matrix .since { color: var(--muted); white-space: nowrap; text-align: right; }
 .matrix .row-note { color: #991b1b; font-style: italic; }
 .matrix .empty { color: #d1d5db; }
+.matrix th.family { color: var(--muted); font-size: 12px; font-weight: 600; padding-left: 2px; }
+.matrix tbody tr:not(.vantage-start) > * { border-top: 1px dashed var(--line); }
+.pill .transport { font-size: 10px; font-weight: 700; letter-spacing: 0.03em; opacity: 0.85; }
+.pill + .pill { margin-left: 4px; }
+.swatch.line-ipv4 { height: 3px; background: #374151; }
+.swatch.line-ipv6 { height: 3px; background: repeating-linear-gradient(90deg, #374151 0 5px, transparent 5px 8px); }
 .vantage-id { font-weight: 600; }
+.vantage-id .family { font-weight: 500; font-size: 12px; color: var(--muted); }
 .pill { display: inline-block; min-width: 52px; padding: 1px 6px; border-radius: 6px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .pill.secondary { opacity: 0.6; }
 .matrix.compact .pill { min-width: 38px; padding: 1px 4px; }

@@ -81,6 +81,46 @@ describe('sqlite store on a file', () => {
     await upgraded.close()
   })
 
+  it('upgrades a database of schema 3 to catchment and rollups per family (0004), filing old rows under the families each vantage asked', async () => {
+    const path = newFile()
+    const old = new Database(path)
+    applyMigrations(migrationTargetOf(old), loadMigrations().filter((m) => m.name < '0004'), () => T0)
+    const cycleRef = Number(old.prepare('INSERT INTO cycles (cycle_id, target, started_at, missing_vantages) VALUES (?, ?, ?, ?)').run(`k-root@${T0}`, 'k-root', T0, '[]').lastInsertRowid)
+    const observe = old.prepare(`INSERT INTO observations (cycle_ref, observed_at, target, vantage, address, port, qname, transport, outcome,
+      retried_over_tcp, ignored_replies) VALUES (?, ?, 'k-root', ?, ?, 53, '.', 'udp', 'ok', 0, 0)`)
+    observe.run(cycleRef, T0, 'fra', '193.0.14.129')
+    observe.run(cycleRef, T0, 'fra', '2001:7fd::1')
+    observe.run(cycleRef, T0, 'par', '2001:7fd::1')
+    const current = old.prepare('INSERT INTO catchment_current (target, vantage, site, since) VALUES (?, ?, ?, ?)')
+    current.run('k-root', 'fra', 'ams1', T0 - DAY_MS)
+    current.run('k-root', 'par', '', T0 - DAY_MS)
+    current.run('k-root', 'sin', 'sin1', T0 - 2 * DAY_MS)
+    old.prepare("INSERT INTO catchment_changes (target, vantage, at, from_site, to_site, cycle_id) VALUES ('k-root', 'fra', ?, 'lhr1', 'ams1', 'c1')").run(T0 - DAY_MS)
+    old.prepare(`INSERT INTO rollups_hourly (target, bucket_start, vantage, site, count, successes, rtt_count, rtt_min_ms, rtt_max_ms, rtt_histogram)
+      VALUES ('k-root', ?, 'fra', 'ams1', 3, 3, 3, 5, 7, '{"163":3}')`).run(T0 - DAY_MS)
+    old.close()
+
+    const upgraded = createSqliteStore({ path })
+    expect(appliedMigrations(path).map((m) => m.name)).toEqual(loadMigrations().map((m) => m.name))
+    expect(await upgraded.catchment({})).toEqual([
+      { target: 'k-root', vantage: 'fra', family: 'ipv4', site: 'ams1', since: T0 - DAY_MS, transports: null },
+      { target: 'k-root', vantage: 'fra', family: 'ipv6', site: 'ams1', since: T0 - DAY_MS, transports: null },
+      { target: 'k-root', vantage: 'par', family: 'ipv6', site: null, since: T0 - DAY_MS, transports: null },
+      { target: 'k-root', vantage: 'sin', family: 'ipv4', site: 'sin1', since: T0 - 2 * DAY_MS, transports: null },
+    ])
+    expect(await upgraded.catchmentChanges({ target: 'k-root', since: 0, until: T0 })).toEqual([
+      { target: 'k-root', vantage: 'fra', family: 'ipv4', at: T0 - DAY_MS, from: 'lhr1', to: 'ams1' },
+      { target: 'k-root', vantage: 'fra', family: 'ipv6', at: T0 - DAY_MS, from: 'lhr1', to: 'ams1' },
+    ])
+    await upgraded.writeCycle(cycle(T0 - DAY_MS + MINUTE_MS, [{ vantage: 'fra', rttMs: 6 }]))
+    const rollups = await upgraded.rollups({ target: 'k-root', granularity: 'hour', since: 0, until: T0 })
+    expect(rollups.map((r) => [r.vantage, r.family, r.site, r.count, r.rttMinMs, r.rttMaxMs])).toEqual([
+      ['fra', null, 'ams1', 3, 5, 7],
+      ['fra', 'ipv4', 'ams1', 1, 6, 6],
+    ])
+    await upgraded.close()
+  })
+
   it('lets only one of two store instances on the same file win a save for the same version', async () => {
     const path = newFile()
     const a = createSqliteStore({ path })

@@ -39,7 +39,7 @@ describe('the BGP panel', () => {
       peers: [{ ...source().peers[0]!, collector: EVIL, peerIp: EVIL, asPath: EVIL, communities: [EVIL], largeCommunities: [EVIL], site: EVIL }],
       dataAt: EVIL,
     })
-    const markup = render({ view: view([hostile]), catchment: [{ vantage: 'par', site: EVIL, since: 0 }] })
+    const markup = render({ view: view([hostile]), catchment: [{ vantage: 'par', family: 'ipv4', site: EVIL, since: 0, transports: null }] })
     expect(markup).not.toContain('<img')
     expect(markup).not.toMatch(/[\u202e\x07]/)
     expect(markup.split(EVIL_SHOWN).length - 1).toBeGreaterThanOrEqual(14)
@@ -48,7 +48,12 @@ describe('the BGP panel', () => {
   it('lists the probe catchment beside the BGP one, vantages without an answer included', () => {
     const markup = render({
       view: view([source({ catchment: { fra: 2, ams: 1 } })]),
-      catchment: [{ vantage: 'par', site: 'fra', since: 0 }, { vantage: 'ber', site: null, since: 0 }, { vantage: 'lon', site: 'fra', since: 0 }],
+      catchment: [
+        { vantage: 'par', family: 'ipv4', site: 'fra', since: 0, transports: null }, { vantage: 'ber', family: 'ipv4', site: null, since: 0, transports: null },
+        { vantage: 'lon', family: 'ipv4', site: 'fra', since: 0, transports: null },
+        // The prefix is IPv4: where the vantages land over IPv6 is not its catchment.
+        { vantage: 'par', family: 'ipv6', site: 'ams', since: 0, transports: null },
+      ],
     })
     expect(markup).toContain('<span class="bgp-line">BGP: fra 2 peers, ams 1 peer</span><span class="bgp-line muted">Probes: fra 2 vantages, no answer 1 vantage</span>')
   })

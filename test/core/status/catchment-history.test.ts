@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { movesOf, renderCatchmentStrips, segmentsOf } from '../../../src/core/status/catchment-history.ts'
+import type { AddressFamily } from '../../../src/core/paths.ts'
 import type { CatchmentChange } from '../../../src/ports/store.ts'
 
 const MINUTE_MS = 60_000
 const T0 = Date.UTC(2026, 10, 22)
-const change = (minute: number, from: string | null, to: string | null, vantage = 'par'): CatchmentChange => ({ target: 'k-root', vantage, at: T0 + minute * MINUTE_MS, from, to })
+const change = (minute: number, from: string | null, to: string | null, vantage = 'par', family: AddressFamily = 'ipv4'): CatchmentChange => ({ target: 'k-root', vantage, family, at: T0 + minute * MINUTE_MS, from, to })
 
 describe('segmentsOf', () => {
   it('covers the window: the first change\'s "from" before it, each change\'s "to" after it', () => {
@@ -13,7 +14,7 @@ describe('segmentsOf', () => {
   })
 
   it('uses the current site from when it was first seen when nothing changed in the window', () => {
-    const entry = { target: 'k-root', vantage: 'par', site: 'fra', since: T0 + 5 * MINUTE_MS }
+    const entry = { target: 'k-root', vantage: 'par', family: 'ipv4' as const, site: 'fra', since: T0 + 5 * MINUTE_MS, transports: null }
     expect(segmentsOf([], entry, T0, T0 + 30 * MINUTE_MS)).toEqual([{ site: 'fra', start: T0 + 5 * MINUTE_MS, end: T0 + 30 * MINUTE_MS }])
     expect(segmentsOf([], undefined, T0, T0 + 30 * MINUTE_MS)).toEqual([])
   })
@@ -28,12 +29,20 @@ describe('segmentsOf', () => {
 describe('movesOf', () => {
   it('lists a move and when the vantage came back, ignoring stretches without answer', () => {
     const moves = movesOf([change(10, 'fra', null), change(11, null, 'fra'), change(20, 'fra', 'ams'), change(50, 'ams', null), change(51, null, 'fra')])
-    expect(moves).toEqual([{ vantage: 'par', at: T0 + 20 * MINUTE_MS, from: 'fra', to: 'ams', next: { kind: 'back', at: T0 + 51 * MINUTE_MS } }])
+    expect(moves).toEqual([{ vantage: 'par', family: 'ipv4', at: T0 + 20 * MINUTE_MS, from: 'fra', to: 'ams', next: { kind: 'back', at: T0 + 51 * MINUTE_MS } }])
   })
 
   it('lists a second trip to the same site as a move of its own', () => {
     const moves = movesOf([change(10, 'fra', 'ams'), change(20, 'ams', 'fra'), change(30, 'fra', 'ams')])
     expect(moves.map((move) => [(move.at - T0) / MINUTE_MS, move.next.kind])).toEqual([[10, 'back'], [30, 'none']])
+  })
+
+  it('follows each address family of a vantage apart: an IPv6 trip is not a return of IPv4', () => {
+    const moves = movesOf([change(10, 'fra', 'ams'), change(12, 'fra', 'lhr', 'par', 'ipv6'), change(20, 'ams', 'fra'), change(30, 'lhr', 'fra', 'par', 'ipv6')])
+    expect(moves.map((move) => [move.family, move.from, move.to, move.next])).toEqual([
+      ['ipv4', 'fra', 'ams', { kind: 'back', at: T0 + 20 * MINUTE_MS }],
+      ['ipv6', 'fra', 'lhr', { kind: 'back', at: T0 + 30 * MINUTE_MS }],
+    ])
   })
 
   it('says when a vantage moved on to a third site, and when it is still away', () => {
@@ -46,8 +55,7 @@ describe('renderCatchmentStrips', () => {
   it('draws one strip per vantage with a title and a description counting the moves', () => {
     const svg = renderCatchmentStrips({
       id: 'strips', targetLabel: 'K-root', sites: [{ id: 'fra', label: 'Frankfurt', latitude: 50, longitude: 8 }],
-      vantages: [{ id: 'par', label: 'Paris', region: 'eu', latitude: null, longitude: null }],
-      segmentsByVantage: new Map([['par', [{ site: 'fra', start: T0, end: T0 + 10 * MINUTE_MS }]]]),
+      strips: [{ label: 'par', name: 'par', segments: [{ site: 'fra', start: T0, end: T0 + 10 * MINUTE_MS }] }],
       windowStart: T0, windowEnd: T0 + 20 * MINUTE_MS, ticks: [], tickLabel: String, moveCount: 3,
     }).markup
     expect(svg).toContain('role="img"')

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { renderBadge, textWidthPx } from '../../../src/core/status/badge.ts'
 import { renderAtomFeed } from '../../../src/core/status/feed.ts'
-import type { VantageNow } from '../../../src/core/status/latest.ts'
+import { vantagesNow } from '../../../src/core/status/latest.ts'
 import { renderMetrics } from '../../../src/core/status/metrics.ts'
+import type { CycleRecord } from '../../../src/core/findings.ts'
 import type { Observation } from '../../../src/core/model.ts'
 import { finding, incident, OPENED_AT } from '../../support/notifications.ts'
 
@@ -51,25 +52,53 @@ describe('renderAtomFeed', () => {
 })
 
 describe('renderMetrics', () => {
-  const observation = (text: string | null): Observation => ({
-    observedAt: OPENED_AT, vantage: 'par', target: 'k-root', address: '192.0.2.1', port: 53, qname: '.', transport: 'udp', outcome: 'ok', rcode: 0,
-    rttMs: 12.5, connectMs: null, identity: text === null ? null : { source: 'nsid', hex: '00', text }, site: 'fra', retriedOverTcp: false, ignoredReplies: 0, error: null,
-  })
-  const vantages: VantageNow[] = [
-    { vantage: 'par', status: 'answering', sites: ['fra'], rttMs: 12.5, observations: [observation(`${HOSTILE}"} 1\nx 1`)], missingReason: null },
-    { vantage: 'ber', status: 'failing', sites: [], rttMs: null, observations: [], missingReason: null },
-    { vantage: 'syd', status: 'missing', sites: [], rttMs: null, observations: [], missingReason: 'runner down' },
-  ]
+  const observation = (overrides: Partial<Observation> & { text?: string | null } = {}): Observation => {
+    const { text = 'fra1', ...rest } = overrides
+    return {
+      observedAt: OPENED_AT, vantage: 'par', target: 'k-root', address: '192.0.2.1', port: 53, qname: '.', transport: 'udp', outcome: 'ok', rcode: 0,
+      rttMs: 12.5, connectMs: null, identity: text === null ? null : { source: 'nsid', hex: '00', text }, site: 'fra', retriedOverTcp: false, ignoredReplies: 0, error: null,
+      ...rest,
+    }
+  }
+  const V6 = '2001:db8::1'
+  const cycle: CycleRecord = {
+    cycleId: 'c', target: 'k-root', startedAt: OPENED_AT, missingVantages: [{ vantage: 'syd', reason: 'runner down' }],
+    observations: [
+      observation({ text: `${HOSTILE}"} 1\nx 1` }),
+      // par lands on ams over IPv6 UDP but on fra over IPv6 TCP: the transports disagree there.
+      observation({ address: V6, site: 'ams', rttMs: 20 }),
+      observation({ address: V6, transport: 'tcp', site: 'fra', rttMs: 22 }),
+      { ...observation({ vantage: 'ber', text: null, rttMs: null, outcome: 'timeout', rcode: null }), site: undefined },
+    ],
+  }
+  const vantages = vantagesNow(cycle, ['par', 'ber', 'syd'].map((id) => ({ id, label: id, region: 'r', latitude: null, longitude: null })), ['ipv4', 'ipv6'])
   const text = renderMetrics([{ target: 'k-root', state: 'degraded', lastCycleAt: OPENED_AT, vantages, openIncidents: [incident({ severity: 'error' })] }])
 
-  it('exposes up, RTT in seconds and site per target and vantage, with HELP and TYPE', () => {
+  it('exposes up, RTT in seconds and site per target, vantage and address family, with HELP and TYPE', () => {
     expect(text).toContain('# TYPE anycast_monitor_vantage_up gauge\n')
-    expect(text).toContain('anycast_monitor_vantage_up{target="k-root",vantage="par"} 1\n')
-    expect(text).toContain('anycast_monitor_vantage_up{target="k-root",vantage="ber"} 0\n')
-    expect(text).not.toContain('vantage="syd"} ')
-    expect(text).toContain('anycast_monitor_rtt_seconds{target="k-root",vantage="par"} 0.0125\n')
-    expect(text).toContain('anycast_monitor_vantage_site{target="k-root",vantage="par",site="fra"} 1\n')
+    expect(text).toContain('anycast_monitor_vantage_up{target="k-root",vantage="par",family="ipv4"} 1\n')
+    expect(text).toContain('anycast_monitor_vantage_up{target="k-root",vantage="par",family="ipv6"} 1\n')
+    expect(text).toContain('anycast_monitor_vantage_up{target="k-root",vantage="ber",family="ipv4"} 0\n')
+    expect(text).not.toContain('vantage="ber",family="ipv6"')
+    expect(text).not.toContain('vantage="syd"')
+    expect(text).toContain('anycast_monitor_rtt_seconds{target="k-root",vantage="par",family="ipv4"} 0.0125\n')
+    expect(text).toContain('anycast_monitor_rtt_seconds{target="k-root",vantage="par",family="ipv6"} 0.021\n')
+    expect(text).toContain('anycast_monitor_vantage_site{target="k-root",vantage="par",family="ipv4",site="fra"} 1\n')
+    expect(text).toContain('anycast_monitor_vantage_site{target="k-root",vantage="par",family="ipv6",site="ams"} 1\n')
+    expect(text).not.toContain('vantage="par",family="ipv4",site="ams"')
     expect(text).toContain(`anycast_monitor_last_cycle_timestamp_seconds{target="k-root"} ${OPENED_AT / 1000}\n`)
+  })
+
+  it('names the transport only where the transports of a family disagree', () => {
+    expect(text).toContain('anycast_monitor_transport_site{target="k-root",vantage="par",family="ipv6",transport="udp",site="ams"} 1\n')
+    expect(text).toContain('anycast_monitor_transport_site{target="k-root",vantage="par",family="ipv6",transport="tcp",site="fra"} 1\n')
+    expect(text).toContain('anycast_monitor_transport_up{target="k-root",vantage="par",family="ipv6",transport="tcp"} 1\n')
+    expect(text).not.toMatch(/anycast_monitor_transport_\w+\{[^}]*family="ipv4"/)
+  })
+
+  it('counts the vantages that reported: the monitor\'s own coverage', () => {
+    expect(text).toContain('anycast_monitor_vantages_reporting{target="k-root"} 2\n')
+    expect(text).toContain('anycast_monitor_vantages_configured{target="k-root"} 3\n')
   })
 
   it('counts open incidents by severity and gives the state as a one-hot gauge', () => {

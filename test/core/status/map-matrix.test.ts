@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { VantageNow } from '../../../src/core/status/latest.ts'
-import { LAND_SYMBOL_ID, landDefinitions, placeLabels, renderCatchmentMap } from '../../../src/core/status/map.ts'
+import type { CycleRecord } from '../../../src/core/findings.ts'
+import type { Observation } from '../../../src/core/model.ts'
+import { vantagesNow, type VantageNow } from '../../../src/core/status/latest.ts'
+import { LAND_SYMBOL_ID, landDefinitions, placeLabels, renderCatchmentMap, renderMapLegend } from '../../../src/core/status/map.ts'
 import { renderCatchmentMatrix } from '../../../src/core/status/matrix.ts'
 import { RTT_BANDS } from '../../../src/core/status/palette.ts'
 import type { PublicSite, PublicVantage } from '../../../src/core/status/public-view.ts'
@@ -16,13 +18,13 @@ const VANTAGES: PublicVantage[] = [
 ]
 
 function now(vantage: string, status: VantageNow['status'], sites: string[] = [], rttMs: number | null = null): VantageNow {
-  return { vantage, status, sites, rttMs, observations: [], missingReason: status === 'missing' ? 'no report' : null }
+  return { vantage, status, sites, rttMs, families: [{ family: 'ipv4', status, sites, rttMs, transports: null }], observations: [], missingReason: status === 'missing' ? 'no report' : null }
 }
 
 const NOW = [now('par', 'answering', ['fra'], 8.2), now('hkg', 'answering', ['sin'], 120), now('lab', 'failing')]
 
 describe('renderCatchmentMap', () => {
-  const svg = renderCatchmentMap({ id: 'map-k', targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, now: NOW, widthPx: 720, troubledSites: new Set(['sin']) }).markup
+  const svg = renderCatchmentMap({ id: 'map-k', targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, families: ['ipv4'], now: NOW, widthPx: 720, troubledSites: new Set(['sin']) }).markup
 
   it('is an image with a title and a description that says where each vantage lands', () => {
     expect(svg).toMatch(/^<svg class="map" viewBox="[\d.]+ [\d.]+ [\d.]+ [\d.]+" role="img" aria-labelledby="map-k-title map-k-desc"/)
@@ -63,14 +65,14 @@ describe('placeLabels', () => {
 
 describe('renderCatchmentMatrix', () => {
   const matrix = (compact: boolean) => renderCatchmentMatrix({
-    targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, now: NOW, sinceByVantage: new Map([['par', 0]]), nowMs: 3_600_000, compact,
+    targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, now: NOW, families: ['ipv4'], sinceByPath: new Map([['par ipv4', 0]]), nowMs: 3_600_000, compact,
   }).markup
 
   it('is a table with a caption and a label, a row per vantage and a column per site', () => {
     const html = matrix(false)
     expect(html).toContain('aria-label="Catchment matrix of K-root: which site answers each vantage"')
     expect(html).toContain('<caption>')
-    expect(html.match(/<tr><th scope="row">/g)).toHaveLength(3)
+    expect(html.match(/<tr class="vantage-start"><th scope="row">/g)).toHaveLength(3)
     expect(html).toContain('<abbr title="Frankfurt">fra</abbr>')
   })
 
@@ -90,9 +92,59 @@ describe('renderCatchmentMatrix', () => {
 
   it('adds an "unknown" column only when a vantage reached an identity no site matches', () => {
     const html = renderCatchmentMatrix({
-      targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, now: [now('par', 'answering', ['unknown'], 3)], sinceByVantage: new Map(), nowMs: 0, compact: false,
+      targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, families: ['ipv4'], now: [now('par', 'answering', ['unknown'], 3)], sinceByPath: new Map(), nowMs: 0, compact: false,
     }).markup
     expect(html).toContain('<abbr title="identity matches no site">unknown</abbr>')
     expect(matrix(false)).not.toContain('>unknown</abbr>')
+  })
+})
+
+describe('a target with IPv4 and IPv6', () => {
+  const observation = (vantage: string, address: string, site: string, rttMs: number, transport: 'udp' | 'tcp' = 'udp'): Observation => ({
+    observedAt: 0, vantage, target: 'k-root', address, port: 53, qname: '.', transport, outcome: 'ok', rcode: 0, rttMs, connectMs: null,
+    identity: { source: 'nsid', hex: '00', text: site }, site, retriedOverTcp: false, ignoredReplies: 0, error: null,
+  })
+  const V4 = '193.0.14.129'
+  const V6 = '2001:7fd::1'
+  const cycle: CycleRecord = {
+    cycleId: 'c', target: 'k-root', startedAt: 0, missingVantages: [],
+    observations: [
+      // par is split by family: fra over IPv4, sin over IPv6.
+      observation('par', V4, 'fra', 8), observation('par', V4, 'fra', 9, 'tcp'), observation('par', V6, 'sin', 160), observation('par', V6, 'sin', 161, 'tcp'),
+      // hkg: IPv4 on sin; over IPv6 UDP lands on sin and TCP on fra.
+      observation('hkg', V4, 'sin', 30), observation('hkg', V6, 'sin', 31), observation('hkg', V6, 'fra', 190, 'tcp'),
+    ],
+  }
+  const families = ['ipv4', 'ipv6'] as const
+  const state = vantagesNow(cycle, VANTAGES, families)
+
+  it('gives each vantage one matrix row per family, so that a split vantage shows both sites, each under its family', () => {
+    const html = renderCatchmentMatrix({ targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, families, now: state, sinceByPath: new Map([['par ipv6', 0]]), nowMs: 60_000, compact: false }).markup
+    expect(html).toContain('which site answers each vantage, over IPv4 and over IPv6')
+    const par = html.slice(html.indexOf('<span class="vantage-id">par</span>'), html.indexOf('<span class="vantage-id">hkg</span>'))
+    expect(html).toContain('<tr class="vantage-start"><th scope="row" rowspan="2"><span class="vantage-id">par</span>')
+    expect(par).toMatch(/<th scope="row" class="family">IPv4<\/th><td class="hit"><span class="pill rtt-1">8.5 ms<\/span><\/td><td class="empty"><\/td>/)
+    expect(par).toMatch(/<th scope="row" class="family">IPv6<\/th><td class="empty"><\/td><td class="hit"><span class="pill rtt-4">161 ms<\/span><\/td><td class="since">1 min<\/td>/)
+    expect(html).not.toContain('fra+sin')
+  })
+
+  it('names the transport of each mark where a family\'s transports land on different sites', () => {
+    const html = renderCatchmentMatrix({ targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, families, now: state, sinceByPath: new Map(), nowMs: 0, compact: true }).markup
+    const hkg = html.slice(html.indexOf('>hkg</abbr>'))
+    expect(hkg).toMatch(/<abbr title="IPv6">v6<\/abbr><\/th><td class="hit"><span class="pill rtt-4"><span class="transport">TCP<\/span> 190<\/span><\/td><td class="hit"><span class="pill rtt-2"><span class="transport">UDP<\/span> 31.0<\/span><\/td>/)
+    expect(hkg.slice(0, hkg.indexOf('"IPv6"'))).not.toContain('class="transport"')
+  })
+
+  it('draws a line per family, IPv6 dashed, titled with its family, and a legend for both', () => {
+    const svg = renderCatchmentMap({ id: 'map', targetLabel: 'K-root', sites: SITES, vantages: VANTAGES, families, now: state, widthPx: 720, troubledSites: new Set() }).markup
+    expect(svg).toContain('<title>Paris → Frankfurt over IPv4: 8.5 ms</title>')
+    expect(svg).toContain('<title>Paris → Singapore over IPv6: 161 ms</title>')
+    expect(svg.match(/data-family="ipv6"/g)).toHaveLength(2)
+    expect(svg).toMatch(/stroke-dasharray="[\d. ]+" data-family="ipv6"><title>Paris → Singapore/)
+    expect(svg).toContain('Paris: over IPv4 fra in 8.5 ms, over IPv6 sin in 161 ms.')
+    const legend = renderMapLegend(families).markup
+    expect(legend).toContain('<span class="swatch line-ipv4"></span>IPv4')
+    expect(legend).toContain('<span class="swatch line-ipv6"></span>IPv6')
+    expect(renderMapLegend(['ipv4']).markup).not.toContain('line-ipv4')
   })
 })

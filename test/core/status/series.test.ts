@@ -7,7 +7,7 @@ const T0 = Date.UTC(2026, 10, 22)
 
 function rollup(overrides: Partial<Rollup>): Rollup {
   return {
-    target: 'k-root', vantage: 'par', site: 'fra', granularity: 'hour', bucketStart: T0, count: 60, successes: 60,
+    target: 'k-root', vantage: 'par', family: 'ipv4', site: 'fra', granularity: 'hour', bucketStart: T0, count: 60, successes: 60,
     rttMinMs: 5, rttP50Ms: 10, rttP95Ms: 20, rttMaxMs: 30, ...overrides,
   }
 }
