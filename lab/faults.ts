@@ -56,13 +56,22 @@ export async function withdrawnFamilies(siteId: string): Promise<Family[]> {
   return parseWithdrawnFamilies(await readFile(withdrawnFamiliesPath(siteById(siteId).id), 'utf8').catch(() => ''))
 }
 
-export async function runFault(fault: FaultCommand): Promise<string[]> {
+export interface FaultOptions {
+  /**
+   * Probe the site's vantage over each family and transport after a block or unblock (4 runs of the
+   * probe CLI): default true. The e2e test passes false, so that its monitor's own probes are what sees.
+   */
+  probes?: boolean
+}
+
+export async function runFault(fault: FaultCommand, options: FaultOptions = {}): Promise<string[]> {
   requireLab()
+  const probes = options.probes ?? true
   switch (fault.command) {
     case 'block':
-      return block(fault)
+      return block(fault, probes)
     case 'unblock':
-      return unblock(fault.site)
+      return unblock(fault.site, probes)
     case 'withdraw':
     case 'announce':
       return setAnnounced(fault.site, fault.family, fault.command === 'announce')
@@ -93,7 +102,7 @@ function blocksHealthCheck(site: Site, paths: readonly { family: Family; transpo
 const HEALTH_CHECK_NOTE =
   "s2's ExaBGP health check (lab/healthcheck.py) queries the VIP over IPv4 UDP from inside the site: this block fails it too, so ExaBGP withdraws both routes after 2 misses (~0.6 s): a failover, not a black hole"
 
-async function block(fault: Block): Promise<string[]> {
+async function block(fault: Block, probes: boolean): Promise<string[]> {
   const site = siteById(fault.site)
   const before = await faultRules(site)
   const script = renderBlockRuleset(fault, before.map((rule) => rule.comment))
@@ -112,12 +121,12 @@ async function block(fault: Block): Promise<string[]> {
   } else if (site.bgp === 'exabgp') {
     lines.push("  s2's ExaBGP health check queries the VIP over IPv4 UDP, which stays open: the route stays announced")
   }
-  lines.push(...(await vantageView(site)))
+  if (probes) lines.push(...(await vantageView(site)))
   for (const family of FAMILIES.filter((candidate) => rules.some((rule) => rule.family === candidate))) lines.push(await collectorLine(site, family))
   return lines
 }
 
-async function unblock(siteId: string): Promise<string[]> {
+async function unblock(siteId: string, probes: boolean): Promise<string[]> {
   const site = siteById(siteId)
   const rules = await faultRules(site)
   if (rules.length === 0) return [`unblock ${site.id}: nothing was blocked (no table inet ${FAULT_TABLE} in ${site.namespace})`]
@@ -131,7 +140,7 @@ async function unblock(siteId: string): Promise<string[]> {
     const back = await pollCollector(VIP4_PREFIX, (routes) => routes.some((route) => route.peerRouter === site.router && route.origin === site.asn), 10_000)
     lines.push(`  s2's health check answers again: ${site.router} has AS${site.asn}'s path back after ${seconds(back === undefined ? undefined : back - startedAt)}`)
   }
-  lines.push(...(await vantageView(site)))
+  if (probes) lines.push(...(await vantageView(site)))
   return lines
 }
 
