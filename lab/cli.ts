@@ -21,7 +21,7 @@ import {
 import { runBgpFeed } from './bgp-feed/server.ts'
 import { describeTopology } from './describe.ts'
 import { UsageError, isFaultCommand, parseFaultCommand } from './fault-rules.ts'
-import { runFault } from './faults.ts'
+import { activeFaults, runFault } from './faults.ts'
 import { BGP_FEED, SITES, VANTAGES, failoverCatchment, steadyCatchment } from './topology.ts'
 
 const USAGE = `usage: npm run lab -- <command>
@@ -77,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return 0
     case 'status': {
       const result = await status({ tcp: rest.includes('--tcp') })
-      print(rest.includes('--json') ? JSON.stringify(result, null, 2) : formatStatus(result))
+      const faults = await activeFaults()
+      print(rest.includes('--json') ? JSON.stringify({ ...result, faults }, null, 2) : `${formatStatus(result)}\nfaults: ${faults.join('; ') || 'none'}`)
       return 0
     }
     case 'measure':

@@ -26,9 +26,10 @@ import {
 import { birdSocket, collectorRoutes, digNsid, probeFrom, type CollectorRoute, type ProbeResult } from './lab.ts'
 import { runCommand, runOrThrow } from './netns.ts'
 import { renderSiteBird } from './render/bird.ts'
-import { silenceVantage, silencedHandle, unsilenceVantage } from './silence.ts'
+import { silenceVantage, silencedHandle, silencedVantages, unsilenceVantage } from './silence.ts'
 import {
   RUN_DIR,
+  SITES,
   VIP4,
   VIP4_PREFIX,
   VIP6,
@@ -80,6 +81,19 @@ export async function runFault(fault: FaultCommand, options: FaultOptions = {}):
     case 'unsilence':
       return unsilence(fault.vantage)
   }
+}
+
+/** The partial failures in force, read from the lab itself (nft tables, withdrawn-families files, held handles). */
+export async function activeFaults(): Promise<string[]> {
+  const faults: string[] = []
+  for (const site of SITES) {
+    const rules = await faultRules(site).catch(() => [])
+    if (rules.length) faults.push(`${site.id} blocks ${rules.map((rule) => pathLabel(rule.family, rule.transport)).join(', ')}`)
+    const withdrawn = await withdrawnFamilies(site.id)
+    if (withdrawn.length) faults.push(`${site.id} withdrew ${withdrawn.map(familyName).join(', ')}`)
+  }
+  for (const vantage of await silencedVantages()) faults.push(`${vantage} silenced`)
+  return faults
 }
 
 // ------------------------------------------------------------------ block
