@@ -13,6 +13,7 @@ import { bgpNotChecked, joinBgp, type BgpJoin, type BgpSourceHistory } from '../
 import type { BgpSourceResult } from '../core/bgp/model.ts'
 import { storedBgpView, type StoredBgpView } from '../core/bgp/source-view.ts'
 import type { BgpSiteEvidence, BgpSiteStatus } from '../core/detectors/index.ts'
+import type { AddressFamily } from '../core/paths.ts'
 import type { Finding } from '../core/findings.ts'
 import type { UncheckedScope } from '../core/incident-policy.ts'
 import type { BgpSource } from '../ports/bgp-source.ts'
@@ -96,6 +97,7 @@ export async function closeBgpSources(deps: BgpCheckDeps | undefined): Promise<v
 /** What the evaluation of one target takes from the BGP check (the names evaluateCycle takes). */
 export interface BgpEvaluationInput {
   bgp?: BgpSiteStatus
+  bgpByFamily?: Partial<Record<AddressFamily, BgpSiteStatus>>
   bgpEvidence?: Readonly<Record<string, BgpSiteEvidence>>
   bgpFindings?: readonly Finding[]
   unchecked?: readonly UncheckedScope[]
@@ -104,7 +106,7 @@ export interface BgpEvaluationInput {
 /** The evaluation's BGP inputs for a target; none when the target has no `bgp` entry. */
 export function bgpEvaluationInput(join: BgpJoin | undefined): BgpEvaluationInput {
   if (join === undefined) return {}
-  return { bgp: join.sites, bgpEvidence: join.evidence, bgpFindings: join.findings, unchecked: join.unchecked }
+  return { bgp: join.sites, bgpByFamily: join.sitesByFamily, bgpEvidence: join.evidence, bgpFindings: join.findings, unchecked: join.unchecked }
 }
 
 async function askSources(deps: BgpCheckDeps, prefix: string, signal: AbortSignal): Promise<BgpSourceHistory[]> {

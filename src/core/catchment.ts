@@ -2,23 +2,30 @@
 // Every detector reads cycles through this file, so the rules below are the one definition of a
 // vantage's state in a cycle.
 //
-// A cycle holds all of a target's observations from every vantage, over every address and transport.
-// For one vantage in one cycle:
+// A cycle holds a target's observations from every vantage, over every address and transport (or
+// over a slice of them: see paths.ts). A vantage's state is first worked out per address, from the
+// observations over every transport:
 // - answering:    at least one observation is ok and at least one ok observation carries an identity;
 //                 `sites` are the sites those identities resolve to ('unknown' when none matches).
 // - unidentified: at least one observation is ok but no ok observation carries an identity: the target
 //                 answered (reachable), but we cannot say which site did (no catchment data).
 // - failing:      it reported observations and none is ok (timeout, network-error, servfail, refused,
 //                 rcode-error, malformed, mismatch all count as failures).
+// Over several addresses (IPv4 and IPv6, or two VIPs), the vantage is in the state all of them agree on;
+// when they do not, it is:
+// - partial:      some addresses answer and others fail (a black hole over IPv6, or on one VIP);
+// - split:        every address answers, but not from the same sites (IPv4 and IPv6 routed apart).
+// Neither is a catchment: shift, flapping and latency detectors pass them over, and the narrower slices
+// (one family, one address) show what each part does. `sites` holds every site that answered.
 // - missing:      it reported nothing: listed in missingVantages, or absent from the cycle. A missing
 //                 vantage is "no data": neither failing nor fine.
-// A vantage that is ok over one address or transport and fails over another is answering: partial
-// failures are not a state of their own.
+// A transport that fails while the other answers leaves the address answering: the
+// transport-divergence detector speaks for it.
 import type { SiteResolver } from './config.ts'
 import type { CycleRecord } from './findings.ts'
 import type { Identity, Observation } from './model.ts'
 
-export type VantageStatus = 'answering' | 'unidentified' | 'failing' | 'missing'
+export type VantageStatus = 'answering' | 'unidentified' | 'failing' | 'partial' | 'split' | 'missing'
 
 export interface SitedObservation {
   observation: Observation
@@ -29,7 +36,7 @@ export interface SitedObservation {
 export interface VantageState {
   vantage: string
   status: VantageStatus
-  /** Sites named by the ok answers, sorted and unique; empty unless answering. */
+  /** Sites named by the ok answers, sorted and unique; empty unless answering, partial or split. */
   sites: string[]
   /** Sites named by answers that were not ok (a SERVFAIL that carries an NSID); sorted and unique. */
   failedSites: string[]
@@ -80,16 +87,38 @@ function stateOf(vantage: string, observations: SitedObservation[]): VantageStat
   const ok = observations.filter(({ observation }) => observation.outcome === 'ok')
   const notOk = observations.filter(({ observation }) => observation.outcome !== 'ok')
   const sites = uniqueSorted(ok.flatMap(({ site }) => (site === null ? [] : [site])))
-  const status: VantageStatus = ok.length === 0 ? 'failing' : sites.length > 0 ? 'answering' : 'unidentified'
   return {
     vantage,
-    status,
+    status: statusOverAddresses(observations),
     sites,
     failedSites: uniqueSorted(notOk.flatMap(({ site }) => (site === null ? [] : [site]))),
     rttsMs: ok.flatMap(({ observation }) => (observation.rttMs === null ? [] : [observation.rttMs])),
     observations,
     missingReason: null,
   }
+}
+
+type AddressStatus = 'answering' | 'unidentified' | 'failing'
+
+/** One address over every transport: any ok answer makes it answer; its sites are those the ok answers name. */
+function addressState(observations: readonly SitedObservation[]): { status: AddressStatus; siteKey: string } {
+  const ok = observations.filter(({ observation }) => observation.outcome === 'ok')
+  const sites = uniqueSorted(ok.flatMap(({ site }) => (site === null ? [] : [site])))
+  const status: AddressStatus = ok.length === 0 ? 'failing' : sites.length > 0 ? 'answering' : 'unidentified'
+  return { status, siteKey: siteKey(sites) }
+}
+
+function statusOverAddresses(observations: readonly SitedObservation[]): VantageStatus {
+  const byAddress = new Map<string, SitedObservation[]>()
+  for (const sited of observations) byAddress.set(sited.observation.address, [...(byAddress.get(sited.observation.address) ?? []), sited])
+  const states = [...byAddress.values()].map(addressState)
+  const failing = states.filter((state) => state.status === 'failing').length
+  if (failing === states.length) return 'failing'
+  if (failing > 0) return 'partial'
+  const identified = states.filter((state) => state.status === 'answering')
+  if (identified.length === 0) return 'unidentified'
+  // An address that answered without naming its node does not contradict the others.
+  return new Set(identified.map((state) => state.siteKey)).size === 1 ? 'answering' : 'split'
 }
 
 export function missingState(vantage: string, reason: string): VantageState {
@@ -101,9 +130,14 @@ export function stateIn(cycle: CatchmentCycle, vantage: string): VantageState {
   return cycle.catchment.get(vantage) ?? missingState(vantage, 'not in this cycle')
 }
 
-/** Got at least one ok answer (answering or unidentified). */
+/** Got at least one ok answer (answering, unidentified, partial or split). */
 export function gotAnswer(state: VantageState): boolean {
-  return state.status === 'answering' || state.status === 'unidentified'
+  return state.status !== 'failing' && state.status !== 'missing'
+}
+
+/** Some ok answer of the vantage came from the site (answering, or over part of its paths). */
+export function reachedSite(state: VantageState, site: string): boolean {
+  return gotAnswer(state) && state.sites.includes(site)
 }
 
 /** One string per site set, for comparing catchments: 'fra', or 'ams+fra' for a split vantage. */

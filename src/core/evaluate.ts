@@ -2,9 +2,11 @@
 // the incident policy. Pure: the caller loads the history and the stored state, and saves the result.
 import { z } from 'zod'
 import { catchmentCycleOf, unheardVantages } from './catchment.ts'
-import { compileSiteTable, type Target } from './config.ts'
-import { DetectionSettingsSchema, runDetectors, type BgpSiteEvidence, type BgpSiteStatus, type DetectionSettings } from './detectors/index.ts'
+import { compileSiteTable, type SiteResolver, type Target } from './config.ts'
+import { DetectionSettingsSchema, type BgpSiteEvidence, type BgpSiteStatus, type DetectionSettings } from './detectors/index.ts'
+import { runDetectorsOverSlices, type SlicedCycles } from './detectors/run-over-slices.ts'
 import type { CycleRecord, Finding, Incident, Notification } from './findings.ts'
+import { addressFamilyOf, pathSlicesOf, type AddressFamily } from './paths.ts'
 import {
   decideIncidents,
   IncidentPolicySettingsSchema,
@@ -34,6 +36,8 @@ export interface EvaluateInput {
   params: { detection: DetectionSettings; incidents: IncidentPolicySettings }
   /** BGP's view of each site's route, when a BGP source was asked. */
   bgp?: BgpSiteStatus
+  /** The same per address family of the target's prefixes: the IPv6 slice reads the IPv6 routes. */
+  bgpByFamily?: Partial<Record<AddressFamily, BgpSiteStatus>>
   /** What the BGP sources showed of each site, for the black-hole, site-down and failover findings. */
   bgpEvidence?: Readonly<Record<string, BgpSiteEvidence>>
   /** The BGP detectors' findings for the target's prefixes (see core/bgp/join.ts). */
@@ -55,19 +59,31 @@ export function evaluateCycle(input: EvaluateInput): EvaluateResult {
   if (input.history.length === 0) throw new Error('evaluateCycle needs at least the current cycle in history')
   const foreign = input.history.find((cycle) => cycle.target !== input.target.id)
   if (foreign !== undefined) throw new Error(`cycle ${foreign.cycleId} belongs to ${foreign.target}, not ${input.target.id}`)
-  const resolveSite = compileSiteTable(input.target.sites)
-  const cycles = input.history.map((cycle) => catchmentCycleOf(cycle, resolveSite))
-  const detectorInput = { target: input.target, cycles, bgp: input.bgp, bgpEvidence: input.bgpEvidence }
-  const findings = [...runDetectors(detectorInput, input.params.detection), ...(input.bgpFindings ?? [])]
+  const slices = slicedCycles(input, compileSiteTable(input.target.sites))
+  const detectorInput = { target: input.target, slices, bgpEvidence: input.bgpEvidence }
+  const findings = [...runDetectorsOverSlices(detectorInput, input.params.detection), ...(input.bgpFindings ?? [])]
+  const everyPath = slices[0]?.cycles ?? []
   const decision = decideIncidents({
     state: readPolicyState(input.policyState),
     findings,
     now: input.now,
     params: input.params.incidents,
-    unheardVantages: unheardVantages(cycles),
+    unheardVantages: unheardVantages(everyPath),
     unchecked: input.unchecked ?? [],
   })
   return { findings, ...decision }
+}
+
+/** The history cut to each of the target's path slices, every path first. */
+function slicedCycles(input: EvaluateInput, resolveSite: SiteResolver): SlicedCycles[] {
+  return pathSlicesOf(input.target).map((slice) => {
+    const addresses = new Set(slice.addresses)
+    const cycles = input.history.map((cycle) =>
+      catchmentCycleOf(slice.level === 0 ? cycle : { ...cycle, observations: cycle.observations.filter((observation) => addresses.has(observation.address)) }, resolveSite),
+    )
+    const family = slice.level === 0 ? undefined : addressFamilyOf(slice.addresses[0] as string)
+    return { slice, cycles, bgp: (family === undefined ? undefined : input.bgpByFamily?.[family]) ?? input.bgp }
+  })
 }
 
 export { requiredHistoryCycles } from './detectors/index.ts'

@@ -1,6 +1,7 @@
 // The monitor's vocabulary above single observations: cycles, findings, incidents, notifications.
 // Plain data, shared by detectors, the incident policy, stores, sinks and the API.
-import type { Observation } from './model.ts'
+import type { Observation, TransportName } from './model.ts'
+import type { AddressFamily } from './paths.ts'
 
 /** One probe cycle of one target: everything every vantage reported, and who did not report. */
 export interface CycleRecord {
@@ -31,6 +32,10 @@ export type FindingKind =
    * a site whose vantages all moved elsewhere (a clean failover, from the site-down detector).
    */
   | 'failover'
+  /** A site answers over one transport and not the other (TCP/53 filtered: large and DNSSEC answers fail). */
+  | 'transport-divergence'
+  /** A vantage (agent, region, namespace) that reports nothing: the monitor's own coverage shrank. */
+  | 'vantage-silent'
 
 /** Mapped onto PagerDuty's severities as they are. */
 export type Severity = 'critical' | 'error' | 'warning' | 'info'
@@ -46,7 +51,23 @@ export interface Finding {
   summary: string
   /** startedAt of the cycle the finding was made in. */
   at: number
+  /** The probe paths the finding is about; absent for findings that are not about probes (BGP's). */
+  paths?: FindingPaths
   evidence: FindingEvidence
+}
+
+/**
+ * Which of the target's paths (vantage, address, transport) a finding is about: all of them, or a part,
+ * such as one address family ("over IPv6"), one address, or one transport ("over TCP").
+ */
+export interface FindingPaths {
+  /** 'all', 'ipv4', 'ipv6', 'address:<address>', 'udp', 'tcp', or several of them joined by '+'. */
+  slice: string
+  /** Words the summary uses: '' for all paths, 'over IPv6', 'on 198.51.100.54', 'over TCP'. */
+  text: string
+  families: AddressFamily[]
+  addresses: string[]
+  transports: TransportName[]
 }
 
 export interface FindingEvidence {

@@ -174,7 +174,7 @@ export function decideIncidents(input: PolicyInput): PolicyResult {
   const incidents: Incident[] = []
   const notifications: Notification[] = []
   for (const key of keys) {
-    const step = stepTrack(input.state.tracks[key], active.get(key), context)
+    const step = stepTrack(key, input.state.tracks[key], active.get(key), context)
     if (step.track !== null) state.tracks[key] = step.track
     if (step.touched !== null) incidents.push(step.touched)
     notifications.push(...step.notifications)
@@ -182,14 +182,14 @@ export function decideIncidents(input: PolicyInput): PolicyResult {
   return { state, incidents, notifications }
 }
 
-function stepTrack(previous: Track | undefined, finding: Finding | undefined, context: Context): Step {
-  const step = transition(previous, finding, context)
+function stepTrack(key: string, previous: Track | undefined, finding: Finding | undefined, context: Context): Step {
+  const step = transition(key, previous, finding, context)
   return step.track?.incident ? announce(step, step.track, step.track.incident, context) : step
 }
 
 /** Counts the cycle as failing, clean or no data, opening or resolving the incident on the way. */
-function transition(previous: Track | undefined, finding: Finding | undefined, context: Context): Step {
-  if (finding !== undefined) return onFailing(previous, finding, context)
+function transition(key: string, previous: Track | undefined, finding: Finding | undefined, context: Context): Step {
+  if (finding !== undefined) return onFailing(previous ?? newTrack(key, finding), finding, context)
   if (previous === undefined) return { track: null, touched: null, notifications: [] }
   if (isHeld(previous, context)) return { track: previous, touched: null, notifications: [] }
   return onClean(previous, context)
@@ -209,8 +209,7 @@ export function uncheckedCovers(entry: UncheckedScope, finding: Pick<Finding, 'k
   return entry.source === undefined || finding.evidence.details['source'] === entry.source
 }
 
-function onFailing(previous: Track | undefined, finding: Finding, context: Context): Step {
-  const base = previous ?? newTrack(finding)
+function onFailing(base: Track, finding: Finding, context: Context): Step {
   const track: Track = { ...base, failingCycles: base.failingCycles + 1, cleanCycles: 0, lastFinding: finding }
   if (track.incident !== null) {
     track.incident = updateIncident(track.incident, finding)
@@ -243,9 +242,9 @@ function retire(track: Track, context: Context): Track | null {
   return track.lastResolvedAt !== null && context.now - track.lastResolvedAt < dampingMs ? track : null
 }
 
-function newTrack(finding: Finding): Track {
+function newTrack(key: string, finding: Finding): Track {
   return {
-    key: incidentKey(finding),
+    key,
     failingCycles: 0,
     cleanCycles: 0,
     lastFinding: finding,
@@ -343,15 +342,85 @@ function moreSevere(a: Severity, b: Severity): Severity {
   return SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a
 }
 
-/** The findings that count this cycle, one per key (the most severe), flapping-damped ones left out. */
+/**
+ * The findings that count this cycle, one per incident key (the most severe), flapping-damped ones left
+ * out, and one cause per incident: a site's findings (black hole, site down, failover, transport
+ * divergence) share one key, that of the site's incident already under way, and the vantages' catchment
+ * shifts away from such a site are its evidence, not incidents of their own.
+ */
 function activeFindings(findings: readonly Finding[], state: PolicyState): Map<string, Finding> {
   const cover = flappingCover(findings, state)
+  const undamped = findings.filter((finding) => !isDampedByFlapping(finding, cover))
+  const siteKeys = siteIncidentKeys(undamped, state)
   const active = new Map<string, Finding>()
-  for (const finding of findings) {
-    if (isDampedByFlapping(finding, cover)) continue
-    const key = incidentKey(finding)
+  for (const finding of undamped) {
+    const key = siteKeys.get(siteCauseOf(finding) ?? '') ?? incidentKey(finding)
     const existing = active.get(key)
-    if (existing === undefined || SEVERITY_RANK[finding.severity] > SEVERITY_RANK[existing.severity]) active.set(key, finding)
+    if (existing === undefined) active.set(key, finding)
+    else active.set(key, SEVERITY_RANK[finding.severity] > SEVERITY_RANK[existing.severity] ? alsoFound(finding, existing) : alsoFound(existing, finding))
+  }
+  return absorbShifts(active, state)
+}
+
+/** The kinds that speak of one site's health: one incident per site carries them all. */
+const SITE_CAUSE_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(['black-hole', 'site-down', 'failover', 'transport-divergence'])
+const SITE_SCOPE_PREFIX = 'site:'
+
+/** `${target}/${scope}` for a finding about a site's health; null for any other. */
+function siteCauseOf(finding: Pick<Finding, 'kind' | 'target' | 'scope'>): string | null {
+  return SITE_CAUSE_KINDS.has(finding.kind) && finding.scope.startsWith(SITE_SCOPE_PREFIX) ? `${finding.target}/${finding.scope}` : null
+}
+
+/**
+ * Per site cause, the key its findings go to: the site's track under way (an open incident first, then
+ * an episode counting towards one), else the key of the cycle's most severe finding of that site.
+ */
+function siteIncidentKeys(findings: readonly Finding[], state: PolicyState): Map<string, string> {
+  const keys = new Map<string, string>()
+  const underWay = Object.values(state.tracks)
+    .filter((track) => track.incident !== null || track.failingCycles > 0)
+    .sort((a, b) => Number(b.incident !== null) - Number(a.incident !== null) || b.lastFinding.at - a.lastFinding.at)
+  for (const track of underWay) {
+    const cause = siteCauseOf(track.lastFinding)
+    if (cause !== null && !keys.has(cause)) keys.set(cause, track.key)
+  }
+  const bySeverity = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity])
+  for (const finding of bySeverity) {
+    const cause = siteCauseOf(finding)
+    if (cause !== null && !keys.has(cause)) keys.set(cause, incidentKey(finding))
+  }
+  return keys
+}
+
+/** The finding kept for a key, noting the other finding of the same cause in its details. */
+function alsoFound(kept: Finding, other: Finding): Finding {
+  const earlier = kept.evidence.details['alsoFound']
+  const also = [...(Array.isArray(earlier) ? earlier : []), `${other.kind}: ${other.summary}`]
+  return { ...kept, evidence: { ...kept.evidence, details: { ...kept.evidence.details, alsoFound: also } } }
+}
+
+/**
+ * A vantage's catchment shift away from a site with a finding this cycle, or an open incident, is that
+ * site's news: it goes into the site's finding (when there is one) instead of opening its own incident.
+ */
+function absorbShifts(active: Map<string, Finding>, state: PolicyState): Map<string, Finding> {
+  const siteKeyOf = new Map<string, string>()
+  for (const track of Object.values(state.tracks)) {
+    const cause = track.incident === null ? null : siteCauseOf(track.lastFinding)
+    if (cause !== null) siteKeyOf.set(cause, track.key)
+  }
+  for (const [key, finding] of active) {
+    const cause = siteCauseOf(finding)
+    if (cause !== null) siteKeyOf.set(cause, key)
+  }
+  for (const [key, finding] of [...active]) {
+    if (finding.kind !== 'catchment-shift') continue
+    const fromSites = finding.evidence.details['fromSites']
+    const siteKey = (Array.isArray(fromSites) ? fromSites : []).map((site) => siteKeyOf.get(`${finding.target}/${SITE_SCOPE_PREFIX}${site}`)).find((found) => found !== undefined)
+    if (siteKey === undefined) continue
+    active.delete(key)
+    const site = active.get(siteKey)
+    if (site !== undefined) active.set(siteKey, alsoFound(site, finding))
   }
   return active
 }

@@ -50,19 +50,34 @@ describe('evaluateCycle', () => {
     expect(pages(failover.notifications)).toEqual(['trigger failover site:fra'])
   })
 
-  it('alerts on a failover and its recovery once: the way back resolves the shift, it opens no second one', () => {
+  it('alerts on a failover and its recovery once, as one incident: the shift of its vantage is its evidence, not a page', () => {
     // As in the lab's kill-bgp and start-bgp: par's site fra is withdrawn, par moves to ams (which
-    // serves ber too), then fra comes back.
+    // serves ber too), then fra comes back. Without BGP data the probes alone show a clean failover.
     const home = (count: number) => repeat(count, { par: ok('fra', 12), ber: ok('ams', 20) })
     const failover = (count: number) => repeat(count, { par: ok('ams', 31), ber: ok('ams', 20) })
     const run = evaluateSeries(sequence(home(4), failover(6), home(12)))
-    expect(pages(run.notifications)).toEqual([
-      'trigger site-down site:fra',
-      'trigger catchment-shift vantage:par',
-      'resolve catchment-shift vantage:par',
-      'resolve site-down site:fra',
-    ])
-    expect(pageCycles(run.notifications)).toEqual([5, 7, 11, 11])
+    expect(pages(run.notifications)).toEqual(['trigger failover site:fra', 'resolve failover site:fra'])
+    expect(pageCycles(run.notifications)).toEqual([5, 11])
+    expect(run.notifications[0]?.incident).toMatchObject({ severity: 'warning', lastFinding: { evidence: { details: { bgp: 'not checked' } } } })
+    const shiftSeen = run.results[7]?.findings.find((finding) => finding.kind === 'catchment-shift')
+    expect(shiftSeen?.summary).toMatch(/^par moved from fra to ams/)
+    const openFailover = run.results[7]?.incidents.find((incident) => incident.key === 'lab/failover/site:fra')
+    expect(openFailover?.lastFinding.evidence.details['alsoFound']).toEqual([expect.stringMatching(/^catchment-shift: par moved from fra to ams/)])
+  })
+
+  it('pages a node that dies silently once: its black hole, the failover once BGP gives up on it, and its vantage\'s shift are one incident', () => {
+    // The node stops answering but its BGP session waits for the hold timer: par fails, then moves to ams.
+    const home = (count: number) => repeat(count, { par: ok('fra', 12), ber: ok('ams', 20) })
+    const silent = (count: number) => repeat(count, { par: timeout(), ber: ok('ams', 20) })
+    const movedAway = (count: number) => repeat(count, { par: ok('ams', 31), ber: ok('ams', 20) })
+    const bgpAt = (index: number): SeriesBgp => ({ bgp: { fra: index >= 7 && index < 14 ? 'withdrawn' : 'announced', ams: 'announced' } })
+    const run = evaluateSeries(sequence(home(4), silent(3), movedAway(7), home(8)), { bgpAt })
+    expect(pages(run.notifications)).toEqual(['trigger black-hole site:fra', 'resolve black-hole site:fra'])
+    const kinds = new Set(run.results.flatMap((result) => result.findings.map((finding) => finding.kind)))
+    expect([...kinds].sort()).toEqual(['black-hole', 'catchment-shift', 'failover'])
+    const resolved = run.notifications[1]?.incident
+    expect(resolved?.severity).toBe('critical')
+    expect(resolved?.updates.map((update) => update.text)).toContainEqual(expect.stringMatching(/^fra is withdrawn from BGP and its vantages moved: par to ams: clean failover/))
   })
 
   it('pages a withdrawn site whose vantages all moved as a clean failover, held while BGP cannot tell, resolved once the site is back', () => {
@@ -75,13 +90,8 @@ describe('evaluateCycle', () => {
     const bgpAt = (index: number): SeriesBgp =>
       index >= 4 && index < 10 ? { bgp: { fra: 'withdrawn', ams: 'announced' } } : index >= 10 && index < 14 ? cannotTell : { bgp: { fra: 'announced', ams: 'announced' } }
     const run = evaluateSeries(sequence(home(4), failover(6), home(8)), { bgpAt })
-    expect(pages(run.notifications)).toEqual([
-      'trigger failover site:fra',
-      'trigger catchment-shift vantage:par',
-      'resolve catchment-shift vantage:par',
-      'resolve failover site:fra',
-    ])
-    expect(pageCycles(run.notifications)).toEqual([5, 7, 11, 15])
+    expect(pages(run.notifications)).toEqual(['trigger failover site:fra', 'resolve failover site:fra'])
+    expect(pageCycles(run.notifications)).toEqual([5, 15])
     expect(run.notifications[0]?.incident.lastFinding).toMatchObject({
       severity: 'warning',
       summary: 'fra is withdrawn from BGP and its vantages moved: par to ams: clean failover',
@@ -108,7 +118,7 @@ describe('evaluateCycle', () => {
     const run = evaluateSeries(history, { bgpAt: (index) => ({ bgp: { fra: fraUp(index) ? 'announced' : 'withdrawn', ber: 'announced' } }) })
     const kindsFound = new Set(run.results.flatMap((result) => result.findings.map((finding) => finding.kind)))
     // fra, withdrawn on odd cycles, fails over cleanly; ams, the other side, is merely left on even ones.
-    expect([...kindsFound].sort()).toEqual(['catchment-flapping', 'failover', 'site-down'])
+    expect([...kindsFound].sort()).toEqual(['catchment-flapping', 'failover'])
     expect(pages(run.notifications)).toEqual(['trigger catchment-flapping target'])
   })
 
@@ -133,7 +143,7 @@ describe('evaluateCycle', () => {
     })
     const run = evaluateSeries(history)
     const kindsFound = new Set(run.results.flatMap((result) => result.findings.map((finding) => finding.kind)))
-    expect([...kindsFound].sort()).toEqual(['catchment-flapping', 'site-down'])
+    expect([...kindsFound].sort()).toEqual(['catchment-flapping', 'failover'])
     expect(pages(run.notifications)).toEqual(['trigger catchment-flapping target'])
   })
 
@@ -143,13 +153,18 @@ describe('evaluateCycle', () => {
         ...record,
         missingVantages: [{ vantage: 'par', reason: 'runner timed out' }],
       }))
-    const quietRun = evaluateSeries(sequence(healthy(3), parMissing(5)))
+    const quietRun = evaluateSeries(sequence(healthy(3), parMissing(2)))
     expect(quietRun.results.flatMap((result) => result.findings)).toEqual([])
 
     const parOnly = (count: number) => repeat(count, { par: timeout(), lon: ok('fra'), ber: ok('ber') })
     const heldRun = evaluateSeries(sequence(healthy(3), parOnly(2), parMissing(4), healthy(3)))
-    expect(pages(heldRun.notifications)).toEqual(['trigger black-hole site:fra', 'resolve black-hole site:fra'])
-    expect(pageCycles(heldRun.notifications)).toEqual([4, 10])
+    expect(pages(heldRun.notifications)).toEqual([
+      'trigger black-hole site:fra',
+      'trigger vantage-silent vantage:par',
+      'resolve black-hole site:fra',
+      'resolve vantage-silent vantage:par',
+    ])
+    expect(pageCycles(heldRun.notifications)).toEqual([4, 8, 10, 10])
   })
 
   it('gives two overlapping runs from the same stored state identical notification ids', () => {
@@ -180,6 +195,8 @@ describe('settings schemas', () => {
       'catchment-flapping': { windowCycles: 10, minChanges: 3, minVantagesPerEvent: 2 },
       'unknown-identity': { ignoreIdentities: [] },
       'latency-regression': { windowCycles: 5, baselineCycles: 30, factor: 1.5, minIncreaseMs: 20, minSamples: 3 },
+      'transport-divergence': { windowCycles: 6 },
+      'vantage-silent': { silentCycles: 3 },
     })
   })
 
@@ -191,7 +208,7 @@ describe('settings schemas', () => {
   it('have JSON Schemas, so config.ts can compose them into the config schema', () => {
     const detection = z.toJSONSchema(DetectionSettingsSchema, { io: 'input' })
     const incidents = z.toJSONSchema(IncidentPolicySettingsSchema, { io: 'input' })
-    expect(Object.keys(detection.properties ?? {})).toHaveLength(7)
+    expect(Object.keys(detection.properties ?? {})).toHaveLength(9)
     expect(Object.keys(incidents.properties ?? {})).toContain('maintenance')
   })
 

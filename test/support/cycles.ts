@@ -23,6 +23,10 @@ export const MINUTE_MS = 60_000
 export const at = (index: number): number => T0 + index * CYCLE_MS
 
 const ADDRESS = '198.51.100.53'
+/** The target's IPv6 address in DUAL_STACK_TARGET, and a second IPv4 VIP in TWO_VIP_TARGET. */
+export const ADDRESS_V4 = ADDRESS
+export const ADDRESS_V6 = '2001:db8:53::53'
+export const ADDRESS_NS2 = '198.51.100.54'
 
 const site = (id: string, latitude: number, longitude: number) => ({
   id,
@@ -40,12 +44,27 @@ export const TARGET: Target = TargetSchema.parse({
   sites: [site('fra', 50.1, 8.7), site('ber', 52.5, 13.4), site('ams', 52.4, 4.9), site('lon', 51.5, -0.1)],
 })
 
+/** TARGET with an IPv6 address beside its IPv4 one, probed over UDP and TCP. */
+export const DUAL_STACK_TARGET: Target = { ...TARGET, addresses: [ADDRESS, ADDRESS_V6], transports: ['udp', 'tcp'] }
+/** TARGET with two IPv4 VIPs (ns1 and ns2). */
+export const TWO_VIP_TARGET: Target = { ...TARGET, addresses: [ADDRESS, ADDRESS_NS2] }
+
 /** What one vantage saw over one transport in one cycle. */
 export interface Probe {
   outcome: Outcome
   rttMs: number | null
   identity: Identity | null
   transport: TransportName
+  /** The address asked; TARGET's IPv4 address when left out. */
+  address?: string
+}
+
+/** The probe, asked of another address: `on(ADDRESS_V6, timeout())`. */
+export const on = (address: string, probe: Probe): Probe => ({ ...probe, address })
+
+/** The same answer over each of the addresses and transports: `paths(ok('fra'), [ADDRESS_V4, ADDRESS_V6], ['udp', 'tcp'])`. */
+export function paths(probe: Probe, addresses: readonly string[], transports: readonly TransportName[] = ['udp']): Probe[] {
+  return addresses.flatMap((address) => transports.map((transport) => ({ ...probe, address, transport })))
 }
 
 function textIdentity(text: string): Identity {
@@ -88,7 +107,7 @@ function observationOf(vantage: string, startedAt: number, probe: Probe): Observ
     observedAt: startedAt,
     vantage,
     target: TARGET.id,
-    address: ADDRESS,
+    address: probe.address ?? ADDRESS,
     port: 53,
     qname: 'example.',
     transport: probe.transport,
@@ -163,7 +182,7 @@ export interface SeriesRun {
 }
 
 /** What the BGP check gives one cycle's evaluation. */
-export type SeriesBgp = Pick<EvaluateInput, 'bgp' | 'bgpEvidence' | 'bgpFindings' | 'unchecked'>
+export type SeriesBgp = Pick<EvaluateInput, 'bgp' | 'bgpByFamily' | 'bgpEvidence' | 'bgpFindings' | 'unchecked'>
 
 /**
  * Evaluates the cycles one by one, as the scheduler would: each evaluation sees the history up to its
@@ -172,7 +191,7 @@ export type SeriesBgp = Pick<EvaluateInput, 'bgp' | 'bgpEvidence' | 'bgpFindings
  */
 export function evaluateSeries(
   history: readonly CycleRecord[],
-  options: { settings?: EvaluationSettings; bgp?: BgpSiteStatus; bgpAt?: (index: number) => SeriesBgp; storedState?: string } = {},
+  options: { settings?: EvaluationSettings; bgp?: BgpSiteStatus; bgpAt?: (index: number) => SeriesBgp; storedState?: string; target?: Target } = {},
 ): SeriesRun {
   const params = options.settings ?? settings()
   const keep = requiredHistoryCycles(params.detection)
@@ -182,7 +201,7 @@ export function evaluateSeries(
     const window = history.slice(Math.max(0, index + 1 - keep), index + 1)
     const policyState: unknown = JSON.parse(storedState)
     const bgp = options.bgpAt?.(index) ?? { bgp: options.bgp }
-    const result = evaluateCycle({ target: TARGET, history: window, policyState, now: record.startedAt, params, ...bgp })
+    const result = evaluateCycle({ target: options.target ?? TARGET, history: window, policyState, now: record.startedAt, params, ...bgp })
     storedState = JSON.stringify(result.state)
     results.push(result)
   })

@@ -20,6 +20,8 @@ export const FINDING_KINDS = [
   'latency-regression',
   'outage',
   'failover',
+  'transport-divergence',
+  'vantage-silent',
   'bgp-visibility-loss',
   'bgp-unexpected-origin',
   'bgp-flapping',

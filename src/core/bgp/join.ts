@@ -28,6 +28,7 @@ import type { UncheckedScope } from '../incident-policy.ts'
 import { bgpCatchment, bgpSiteStatus, mergeBgpSiteStatuses, routeEvidenceFor, type SiteAttributionRule } from './attribution.ts'
 import { prefixScope } from './detectors/bgp-detector.ts'
 import { BGP_FINDING_KINDS, runBgpDetectors, type BgpDetectionSettings } from './detectors/index.ts'
+import { addressFamilyOf, familiesOf, type AddressFamily } from '../paths.ts'
 import { freshSnapshotOf, peerKey, type BgpPeerRoute, type BgpSnapshot, type BgpSourceResult } from './model.ts'
 
 const MAX_LISTED_PATHS = 5
@@ -55,6 +56,8 @@ export interface BgpJoinInput {
 
 export interface BgpJoin {
   sites: BgpSiteStatus
+  /** The same from each address family's prefixes alone: an IPv6 route can leave while the IPv4 one stays. */
+  sitesByFamily: Partial<Record<AddressFamily, BgpSiteStatus>>
   evidence: Record<string, BgpSiteEvidence>
   findings: Finding[]
   unchecked: UncheckedScope[]
@@ -75,7 +78,12 @@ type SourceEntry = Omit<CurrentResult, 'supersededBy'>
 export function joinBgp(input: BgpJoinInput): BgpJoin {
   const current = currentResults(input)
   const counted = current.filter(counts)
-  const sites = counted.length === 0 ? {} : mergeBgpSiteStatuses(counted.map((entry) => bgpSiteStatus(entry.result, input.rules)))
+  const statusOf = (entries: readonly CurrentResult[]) =>
+    entries.length === 0 ? {} : mergeBgpSiteStatuses(entries.map((entry) => bgpSiteStatus(entry.result, input.rules)))
+  const sites = statusOf(counted)
+  const sitesByFamily = Object.fromEntries(
+    familiesOf(counted.map((entry) => entry.prefix)).map((family) => [family, statusOf(counted.filter((entry) => addressFamilyOf(entry.prefix) === family))]),
+  )
   const evidence = Object.fromEntries(input.rules.map((rule) => [rule.siteId, siteEvidence(rule, sites[rule.siteId], current, input.rules)]))
   const detections = current.map((entry) => ({ entry, detection: runBgpDetectors(detectorInput(input, entry), input.detection) }))
   const notChecked = detections.flatMap(({ entry, detection }) =>
@@ -84,13 +92,14 @@ export function joinBgp(input: BgpJoinInput): BgpJoin {
   const undecided = input.rules
     .filter((rule) => !isDecided(sites[rule.siteId]))
     .map((rule): UncheckedScope => ({ kind: 'failover', scope: siteScope(rule.siteId), reason: `BGP cannot tell: ${evidence[rule.siteId]?.text ?? 'no source'}` }))
-  return { sites, evidence, findings: detections.flatMap(({ detection }) => detection.findings), unchecked: [...notChecked, ...undecided] }
+  return { sites, sitesByFamily, evidence, findings: detections.flatMap(({ detection }) => detection.findings), unchecked: [...notChecked, ...undecided] }
 }
 
 /** Nothing could be checked (the BGP check itself failed): every BGP incident of the target is held. */
 export function bgpNotChecked(rules: readonly SiteAttributionRule[], prefixes: readonly string[], reason: string): BgpJoin {
   return {
     sites: {},
+    sitesByFamily: {},
     evidence: {},
     findings: [],
     unchecked: [

@@ -16,7 +16,7 @@ import {
   type VantageState,
 } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
-import { currentCycle, findingOf, lastCycles, listText, siteScope, type Detector, type DetectorInput } from './detector.ts'
+import { currentCycle, findingOf, lastCycles, listText, siteScope, sliceText, type Detector, type DetectorInput } from './detector.ts'
 
 export const BlackHoleParamsSchema = z
   .strictObject({
@@ -86,7 +86,7 @@ function findingFor(
       ...common,
       kind: 'failover',
       severity: 'warning',
-      summary: `${site} is withdrawn from BGP${evidenceText} and ${who}: failover in progress, or no other route`,
+      summary: `${site} is withdrawn from BGP${sliceText(input)}${evidenceText} and ${who}: failover in progress, or no other route`,
       details: { ...details, confirmed: false },
     })
   }
@@ -98,7 +98,7 @@ function findingFor(
     ...common,
     kind: 'black-hole',
     severity: 'critical',
-    summary: `${confirmed ? 'black hole' : 'suspected black hole'} at ${site}: ${who} while ${others}; ${bgpText}`,
+    summary: `${confirmed ? 'black hole' : 'suspected black hole'} at ${site}${sliceText(input)}: ${who} while ${others}; ${bgpText}`,
     details: { ...details, confirmed },
   })
 }
@@ -113,6 +113,7 @@ function failingStreak(window: readonly CatchmentCycle[], vantage: string): numb
 
 export const blackHole = {
   kind: 'black-hole',
+  slicing: 'each-slice',
   params: BlackHoleParamsSchema,
   historyCycles: (params: BlackHoleParams) => params.lookbackCycles,
   detect: detectBlackHoles,

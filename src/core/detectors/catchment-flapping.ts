@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { answeringStates, siteKey, stateIn, uniqueSorted, vantagesOf, type CatchmentCycle } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
-import { currentCycle, findingOf, lastCycles, listText, TARGET_SCOPE, vantageScope, type Detector, type DetectorInput } from './detector.ts'
+import { currentCycle, findingOf, lastCycles, listText, sliceText, TARGET_SCOPE, vantageScope, type Detector, type DetectorInput } from './detector.ts'
 
 export const CatchmentFlappingParamsSchema = z
   .strictObject({
@@ -72,7 +72,7 @@ function targetFinding(input: DetectorInput, changes: readonly SiteChange[], eve
     scope: TARGET_SCOPE,
     severity: 'warning',
     summary:
-      `catchment flapping: vantages changed site together in ${eventCycles} of the last ${params.windowCycles} cycles, ` +
+      `catchment flapping${sliceText(input)}: vantages changed site together in ${eventCycles} of the last ${params.windowCycles} cycles, ` +
       `between ${listText(sites)}`,
     sites,
     vantages,
@@ -86,7 +86,7 @@ function vantageFinding(input: DetectorInput, vantage: string, changes: readonly
     kind: 'catchment-flapping',
     scope: vantageScope(vantage),
     severity: 'info',
-    summary: `${vantage} changed site ${changes.length} times in the last ${params.windowCycles} cycles, between ${listText(sites)}`,
+    summary: `${vantage} changed site${sliceText(input)} ${changes.length} times in the last ${params.windowCycles} cycles, between ${listText(sites)}`,
     sites,
     vantages: [vantage],
     details: { changes: changes.length, windowCycles: params.windowCycles },
@@ -95,6 +95,7 @@ function vantageFinding(input: DetectorInput, vantage: string, changes: readonly
 
 export const catchmentFlapping = {
   kind: 'catchment-flapping',
+  slicing: 'each-slice',
   params: CatchmentFlappingParamsSchema,
   historyCycles: (params: CatchmentFlappingParams) => params.windowCycles,
   detect: detectFlapping,

@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { answeringStates, medianMs, siteKey, type DatedState } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
-import { currentCycle, findingOf, lastCycles, listText, msText, vantageScope, type Detector, type DetectorInput } from './detector.ts'
+import { currentCycle, findingOf, lastCycles, listText, msText, sliceText, vantageScope, type Detector, type DetectorInput } from './detector.ts'
 
 export const CatchmentShiftParamsSchema = z
   .strictObject({
@@ -93,7 +93,7 @@ function shiftFinding(input: DetectorInput, vantage: string, before: Run, after:
     scope: vantageScope(vantage),
     severity: 'info',
     summary:
-      `${vantage} moved from ${from} to ${to} (RTT ${msText(rttBeforeMs)} → ${msText(rttAfterMs)}), ` +
+      `${vantage} moved${sliceText(input)} from ${from} to ${to} (RTT ${msText(rttBeforeMs)} → ${msText(rttAfterMs)}), ` +
       `on ${to} for ${after.states.length} cycles`,
     sites: [...before.sites, ...after.sites.filter((site) => !before.sites.includes(site))],
     vantages: [vantage],
@@ -110,6 +110,7 @@ function shiftFinding(input: DetectorInput, vantage: string, before: Run, after:
 
 export const catchmentShift = {
   kind: 'catchment-shift',
+  slicing: 'each-slice',
   params: CatchmentShiftParamsSchema,
   historyCycles: windowCycles,
   detect: detectShifts,

@@ -3,7 +3,9 @@
 import type { z } from 'zod'
 import { stateIn, type CatchmentCycle } from '../catchment.ts'
 import type { Target } from '../config.ts'
-import type { Finding, FindingEvidence, FindingKind, Severity } from '../findings.ts'
+import type { Finding, FindingEvidence, FindingKind, FindingPaths, Severity } from '../findings.ts'
+import type { TransportName } from '../model.ts'
+import { ALL_PATHS_ID, familiesOf, type PathSlice } from '../paths.ts'
 
 export type BgpRouteStatus = 'announced' | 'withdrawn' | 'unknown'
 
@@ -25,11 +27,21 @@ export interface DetectorInput {
   bgp?: BgpSiteStatus
   /** Per site id, what the BGP sources showed; sites left out have none. */
   bgpEvidence?: Readonly<Record<string, BgpSiteEvidence>>
+  /** The paths the cycles hold (see paths.ts); every path of the target when left out. */
+  slice?: PathSlice
 }
+
+/**
+ * 'each-slice': run once per path slice (every path, each family, each address), so a failure of part
+ * of the paths is seen; 'all-paths': run once over every path (the detector looks inside paths itself,
+ * or is not about paths).
+ */
+export type DetectorSlicing = 'each-slice' | 'all-paths'
 
 export interface Detector<Params> {
   kind: FindingKind
   params: z.ZodType<Params>
+  slicing: DetectorSlicing
   /** How many cycles (current one included) detect() looks at, so the caller loads enough history. */
   historyCycles(params: Params): number
   detect(input: DetectorInput, params: Params): Finding[]
@@ -54,6 +66,8 @@ export interface FindingFields {
   sites: string[]
   vantages: string[]
   details: FindingEvidence['details']
+  /** The paths, when narrower than the input's slice (transport divergence); the slice's otherwise. */
+  paths?: FindingPaths
 }
 
 /** A finding made in the current cycle, with the involved vantages' observations as evidence. */
@@ -66,8 +80,22 @@ export function findingOf(input: DetectorInput, fields: FindingFields): Finding 
     severity: fields.severity,
     summary: fields.summary,
     at: cycle.startedAt,
+    paths: fields.paths ?? slicePaths(input),
     evidence: { sites: fields.sites, vantages: fields.vantages, latest: latestOf(cycle, fields.vantages), details: fields.details },
   }
+}
+
+/** The paths of the input's slice, over the target's transports. */
+export function slicePaths(input: Pick<DetectorInput, 'target' | 'slice'>): FindingPaths {
+  const addresses = input.slice?.addresses ?? input.target.addresses
+  const transports: TransportName[] = [...input.target.transports]
+  return { slice: input.slice?.id ?? ALL_PATHS_ID, text: input.slice?.text ?? '', families: familiesOf(addresses), addresses: [...addresses], transports }
+}
+
+/** ' over IPv6' (with its leading space) in a slice, '' over every path: for summaries. */
+export function sliceText(input: Pick<DetectorInput, 'slice'>): string {
+  const text = input.slice?.text ?? ''
+  return text === '' ? '' : ` ${text}`
 }
 
 function latestOf(cycle: CatchmentCycle, vantages: readonly string[]): FindingEvidence['latest'] {

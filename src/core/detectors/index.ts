@@ -5,11 +5,13 @@ import type { Finding } from '../findings.ts'
 import { blackHole, BlackHoleParamsSchema } from './black-hole.ts'
 import { catchmentFlapping, CatchmentFlappingParamsSchema } from './catchment-flapping.ts'
 import { catchmentShift, CatchmentShiftParamsSchema } from './catchment-shift.ts'
-import type { Detector, DetectorInput } from './detector.ts'
+import type { Detector, DetectorInput, DetectorSlicing } from './detector.ts'
 import { latencyRegression, LatencyRegressionParamsSchema } from './latency-regression.ts'
 import { outage, OutageParamsSchema } from './outage.ts'
 import { siteDown, SiteDownParamsSchema } from './site-down.ts'
+import { transportDivergence, TransportDivergenceParamsSchema } from './transport-divergence.ts'
 import { unknownIdentity, UnknownIdentityParamsSchema } from './unknown-identity.ts'
+import { vantageSilent, VantageSilentParamsSchema } from './vantage-silent.ts'
 
 /** Every detector's params, keyed by its kind, every field defaulted: `{}` parses. */
 export const DetectionSettingsSchema = z
@@ -21,6 +23,8 @@ export const DetectionSettingsSchema = z
     'catchment-flapping': CatchmentFlappingParamsSchema.prefault({}),
     'unknown-identity': UnknownIdentityParamsSchema.prefault({}),
     'latency-regression': LatencyRegressionParamsSchema.prefault({}),
+    'transport-divergence': TransportDivergenceParamsSchema.prefault({}),
+    'vantage-silent': VantageSilentParamsSchema.prefault({}),
   })
   .describe('Parameters of each detector, keyed by the kind of finding it makes.')
 
@@ -35,6 +39,8 @@ export const detectors: { [K in DetectorKind]: Detector<DetectionSettings[K]> } 
   'catchment-flapping': catchmentFlapping,
   'unknown-identity': unknownIdentity,
   'latency-regression': latencyRegression,
+  'transport-divergence': transportDivergence,
+  'vantage-silent': vantageSilent,
 }
 
 export const DETECTOR_KINDS = Object.keys(detectors) as DetectorKind[]
@@ -44,9 +50,10 @@ function runDetector<K extends DetectorKind>(kind: K, input: DetectorInput, sett
   return detector.detect(input, settings[kind])
 }
 
-/** Every detector's findings for the current cycle, in registry order. */
-export function runDetectors(input: DetectorInput, settings: DetectionSettings): Finding[] {
-  return DETECTOR_KINDS.flatMap((kind) => runDetector(kind, input, settings))
+/** Every detector's findings for the current cycle over one slice of paths, in registry order. */
+export function runDetectors(input: DetectorInput, settings: DetectionSettings, slicing?: DetectorSlicing): Finding[] {
+  const kinds = slicing === undefined ? DETECTOR_KINDS : DETECTOR_KINDS.filter((kind) => detectors[kind].slicing === slicing)
+  return kinds.flatMap((kind) => runDetector(kind, input, settings))
 }
 
 /** How many cycles of history (current one included) the detectors need with these settings. */
@@ -59,4 +66,4 @@ function historyOf<K extends DetectorKind>(kind: K, settings: DetectionSettings)
   return detector.historyCycles(settings[kind])
 }
 
-export type { BgpRouteStatus, BgpSiteEvidence, BgpSiteStatus, Detector, DetectorInput } from './detector.ts'
+export type { BgpRouteStatus, BgpSiteEvidence, BgpSiteStatus, Detector, DetectorInput, DetectorSlicing } from './detector.ts'

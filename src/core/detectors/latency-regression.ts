@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import { answeringStates, medianMs, siteKey, type CatchmentCycle, type DatedState } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
-import { currentCycle, findingOf, lastCycles, listText, msText, vantageScope, type Detector, type DetectorInput } from './detector.ts'
+import { currentCycle, findingOf, lastCycles, listText, msText, sliceText, vantageScope, type Detector, type DetectorInput } from './detector.ts'
 
 export const LatencyRegressionParamsSchema = z
   .strictObject({
@@ -36,7 +36,7 @@ function detectLatencyRegressions(input: DetectorInput, params: LatencyRegressio
           scope: vantageScope(state.vantage),
           severity: 'warning',
           summary:
-            `${state.vantage} → ${listText(state.sites)}: median RTT ${msText(rttP50RecentMs)} over the last ${params.windowCycles} cycles, ` +
+            `${state.vantage} → ${listText(state.sites)}${sliceText(input)}: median RTT ${msText(rttP50RecentMs)} over the last ${params.windowCycles} cycles, ` +
             `baseline ${msText(rttP50BaselineMs)}`,
           sites: state.sites,
           vantages: [state.vantage],
@@ -69,6 +69,7 @@ function mediansOf(cycles: readonly CatchmentCycle[], vantage: string, sites: re
 
 export const latencyRegression = {
   kind: 'latency-regression',
+  slicing: 'each-slice',
   params: LatencyRegressionParamsSchema,
   historyCycles: (params: LatencyRegressionParams) => params.baselineCycles + params.windowCycles,
   detect: detectLatencyRegressions,

@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { compareText, gotAnswer, lastKnownSites, uniqueSorted } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
-import { currentCycle, findingOf, lastCycles, TARGET_SCOPE, type Detector, type DetectorInput } from './detector.ts'
+import { currentCycle, findingOf, lastCycles, sliceText, TARGET_SCOPE, type Detector, type DetectorInput } from './detector.ts'
 
 export const OutageParamsSchema = z
   .strictObject({
@@ -37,7 +37,7 @@ function detectOutage(input: DetectorInput, params: OutageParams): Finding[] {
       kind: 'outage',
       scope: TARGET_SCOPE,
       severity: 'critical',
-      summary: `no answer from any site: all ${vantages.length} reporting vantages fail (${outcomes.join(', ')})`,
+      summary: `no answer from any site${sliceText(input)}: all ${vantages.length} reporting vantages fail (${outcomes.join(', ')})`,
       sites: lastSites,
       vantages,
       details: { outcomes, reportingVantages: vantages.length },
@@ -47,6 +47,7 @@ function detectOutage(input: DetectorInput, params: OutageParams): Finding[] {
 
 export const outage = {
   kind: 'outage',
+  slicing: 'each-slice',
   params: OutageParamsSchema,
   historyCycles: (params: OutageParams) => params.lookbackCycles,
   detect: detectOutage,

@@ -4,19 +4,20 @@
 // The detector only knows a site through the vantages it served: once the site has served none of
 // them for lookbackCycles, it can no longer tell "down" from "outside our vantages' catchments".
 //
-// With BGP evidence (as in the black-hole detector):
-// - the site withdrawn and every former vantage moved is a clean failover: the finding is of kind
-//   'failover' (warning, confirmed), not a site-down error: the site left on purpose or by its own
-//   health check, and its traffic went elsewhere;
-// - the site withdrawn and some former vantage failing: no finding here, because the black-hole
-//   detector makes the failover finding of the same key (target/failover/site:X) for those vantages,
-//   and one key must have one finding per cycle;
-// - the site announced, or BGP unknown or not checked: a site-down finding as without BGP, carrying
-//   the BGP status and what the sources showed of the site in its details.
+// Every former vantage answered elsewhere is a clean failover (kind 'failover', warning, confirmed):
+// the site left on purpose or by its own health check, and its traffic went elsewhere. That holds with
+// BGP showing the site withdrawn, and without BGP data (not checked, or unknown): the probes alone
+// show every vantage served. Only BGP still showing the site announced makes it a site-down error:
+// the route is there and pulls no traffic we can see.
+// With some former vantage failing, it is a site-down error too, beside the black hole those vantages
+// make (the incident policy keeps one incident per site); with the site withdrawn there is then no
+// finding here, because the black-hole detector makes the failover finding of the same key
+// (target/failover/site:X) for those vantages, and one key must have one finding per cycle.
+// Either finding carries the BGP status and what the sources showed of the site in its details.
 import { z } from 'zod'
-import { answeringStates, compareText, stateIn, uniqueSorted, type CatchmentCycle } from '../catchment.ts'
+import { compareText, reachedSite, reportedStates, stateIn, uniqueSorted, type CatchmentCycle } from '../catchment.ts'
 import type { Finding } from '../findings.ts'
-import { currentCycle, findingOf, lastCycles, listText, siteScope, type Detector, type DetectorInput } from './detector.ts'
+import { currentCycle, findingOf, lastCycles, listText, siteScope, sliceText, type Detector, type DetectorInput } from './detector.ts'
 
 export const SiteDownParamsSchema = z
   .strictObject({
@@ -57,43 +58,46 @@ function siteDownFinding(input: DetectorInput, window: readonly CatchmentCycle[]
   const left = siteLeft(input, window, site)
   if (left === null) return null
   const bgp = input.bgp?.[site]
+  if (left.failing.length === 0 && bgp !== 'announced') return cleanFailover(input, left)
   // With a vantage failing, the black-hole detector's failover finding (the same key) speaks for the site.
-  if (bgp === 'withdrawn') return left.failing.length === 0 ? cleanFailover(input, left) : null
+  if (bgp === 'withdrawn') return null
   const evidence = input.bgpEvidence?.[site]
   const failingText = left.failing.length === 0 ? '' : `; ${listText(left.failing)} ${left.failing.length === 1 ? 'fails' : 'fail'}`
+  const announcedText = bgp === 'announced' && left.failing.length === 0 ? ' although its route is still announced' : ''
   return findingOf(input, {
     ...commonFields(left),
     kind: 'site-down',
     severity: 'error',
-    summary: `${site} answers none of the vantages it served: ${listText(left.moved)} moved to ${listText(left.nowAt)}${failingText}`,
+    summary:
+      `${site} answers none of the vantages it served${sliceText(input)}${announcedText}: ` +
+      `${listText(left.moved)} moved to ${listText(left.nowAt)}${failingText}`,
     details: { ...detailsOf(left), ...(bgp === undefined ? {} : { bgp }), ...evidence?.details },
   })
 }
 
 function cleanFailover(input: DetectorInput, left: SiteLeft): Finding {
+  const bgp = input.bgp?.[left.site]
   const evidence = input.bgpEvidence?.[left.site]
   const evidenceText = evidence === undefined ? '' : ` (${evidence.text})`
+  const why = bgp === 'withdrawn' ? `is withdrawn from BGP${sliceText(input)}${evidenceText}` : `answers none of the vantages it served${sliceText(input)}`
+  const bgpText = bgp === 'withdrawn' ? '' : bgp === undefined ? ' (BGP not checked)' : ' (BGP state unknown)'
   return findingOf(input, {
     ...commonFields(left),
     kind: 'failover',
     severity: 'warning',
-    summary: `${left.site} is withdrawn from BGP${evidenceText} and its vantages moved: ${listText(left.moved)} to ${listText(left.nowAt)}: clean failover`,
-    details: { ...detailsOf(left), bgp: 'withdrawn', confirmed: true, ...evidence?.details },
+    summary: `${left.site} ${why} and its vantages moved: ${listText(left.moved)} to ${listText(left.nowAt)}: clean failover${bgpText}`,
+    details: { ...detailsOf(left), bgp: bgp ?? 'not checked', confirmed: true, ...evidence?.details },
   })
 }
 
 /** The site's moves, or null while it still answers one of its vantages or none of them moved. */
 function siteLeft(input: DetectorInput, window: readonly CatchmentCycle[], site: string): SiteLeft | null {
   const current = currentCycle(input)
-  const servesNow = [...current.catchment.values()].some((state) => state.status === 'answering' && state.sites.includes(site))
+  const servesNow = [...current.catchment.values()].some((state) => reachedSite(state, site))
   if (servesNow) return null
   const earlier = window.slice(0, -1)
   const former = uniqueSorted(
-    earlier.flatMap((cycle) =>
-      [...cycle.catchment.values()]
-        .filter((state) => state.status === 'answering' && state.sites.includes(site))
-        .map((state) => state.vantage),
-    ),
+    earlier.flatMap((cycle) => [...cycle.catchment.values()].filter((state) => reachedSite(state, site)).map((state) => state.vantage)),
   )
   const moved = former.filter((vantage) => stateIn(current, vantage).status === 'answering')
   const failing = former.filter((vantage) => stateIn(current, vantage).status === 'failing')
@@ -116,12 +120,13 @@ function detailsOf(left: SiteLeft) {
 }
 
 function lastServed(cycles: readonly CatchmentCycle[], vantage: string, site: string): number {
-  const states = answeringStates(cycles, vantage).filter(({ state }) => state.sites.includes(site))
+  const states = reportedStates(cycles, vantage).filter(({ state }) => reachedSite(state, site))
   return states.at(-1)?.startedAt ?? 0
 }
 
 export const siteDown = {
   kind: 'site-down',
+  slicing: 'each-slice',
   params: SiteDownParamsSchema,
   historyCycles: (params: SiteDownParams) => params.lookbackCycles,
   detect: detectSitesDown,

@@ -55,6 +55,8 @@ function identityFinding(input: DetectorInput, identity: Identity, vantages: str
 
 export const unknownIdentity = {
   kind: 'unknown-identity',
+  // An identity names a node whatever path brought it.
+  slicing: 'all-paths',
   params: UnknownIdentityParamsSchema,
   historyCycles: () => 1,
   detect: detectUnknownIdentities,

@@ -15,6 +15,8 @@ const KIND_LABELS: Partial<Record<FindingKind, string>> = {
   'latency-regression': 'Latency regression',
   outage: 'Outage',
   failover: 'Failover',
+  'transport-divergence': 'Transport divergence',
+  'vantage-silent': 'Vantage silent',
   'bgp-visibility-loss': 'BGP visibility loss',
   'bgp-unexpected-origin': 'BGP unexpected origin',
   'bgp-flapping': 'BGP flapping',

@@ -49,6 +49,26 @@ describe('the BGP join of a target', () => {
     expect(result.evidence['ams']?.details['bgpPaths']).toEqual(['64498 64513 64500 (community 64500:3), 1 peer', '64499 64513 64500 (upstream AS64513), 1 peer'])
   })
 
+  it('keeps each address family apart: fra withdrawn over IPv6 while its IPv4 route stays', () => {
+    const PREFIX_V6 = '2001:db8::/32'
+    const source = (prefix: string, routes: Parameters<typeof snapshot>[0]) => ({ source: 'ripestat', results: [fresh(snapshot(routes, { prefix }))] })
+    const result = joinBgp({
+      target: 'lab',
+      at: T0,
+      rules: RULES,
+      prefixes: [
+        { prefix: PREFIX, expectedOriginAsns: [ORIGIN], sources: [source(PREFIX, [...fraRoutes, ...amsRoutes])] },
+        { prefix: PREFIX_V6, expectedOriginAsns: [ORIGIN], sources: [source(PREFIX_V6, amsRoutes)] },
+      ],
+      detection: DETECTION,
+    })
+    expect(result.sites['fra']).toBe('announced')
+    expect(result.sitesByFamily).toEqual({
+      ipv4: { fra: 'announced', ber: 'withdrawn', ams: 'announced' },
+      ipv6: { fra: 'withdrawn', ber: 'withdrawn', ams: 'announced' },
+    })
+  })
+
   it('shows a withdrawn site with where its peers route now and when its route was last seen', () => {
     const before = fresh(snapshot([...fraRoutes, ...amsRoutes], { dataAt: T0 - 10 * MINUTE_MS }))
     const now = fresh(snapshot(amsRoutes))

@@ -14,16 +14,23 @@ function detect(history: readonly CycleRecord[], bgp: BgpSiteStatus, bgpEvidence
 }
 
 describe('site-down detector', () => {
-  it('reports a site whose vantages all moved away, and where they went', () => {
+  it('calls a site whose vantages all moved away a clean failover without BGP data, and says where they went', () => {
     const history = sequence(healthy, [cycle(0, { par: ok('ams'), lon: ok('lon'), ber: ok('ber') })])
     expect(runDetector(siteDown, history)).toEqual([
       expect.objectContaining({
-        kind: 'site-down',
+        kind: 'failover',
         scope: 'site:fra',
-        severity: 'error',
-        summary: 'fra answers none of the vantages it served: lon and par moved to ams and lon',
-        evidence: expect.objectContaining({ sites: ['fra', 'ams', 'lon'], vantages: ['lon', 'par'] }),
+        severity: 'warning',
+        summary: 'fra answers none of the vantages it served and its vantages moved: lon and par to ams and lon: clean failover (BGP not checked)',
+        evidence: expect.objectContaining({ sites: ['fra', 'ams', 'lon'], vantages: ['lon', 'par'], details: expect.objectContaining({ bgp: 'not checked', confirmed: true }) }),
       }),
+    ])
+  })
+
+  it('is a site-down error when some former vantages moved and others fail', () => {
+    const history = sequence(healthy, [cycle(0, { par: ok('ams'), lon: timeout(), ber: ok('ber') })])
+    expect(runDetector(siteDown, history)).toEqual([
+      expect.objectContaining({ kind: 'site-down', severity: 'error', summary: 'fra answers none of the vantages it served: par moved to ams; lon fails' }),
     ])
   })
 
@@ -68,15 +75,17 @@ describe('site-down detector', () => {
     expect(detect(history, { fra: 'withdrawn' }, { fra: withdrawal })).toEqual([])
   })
 
-  it('stays a site-down finding when BGP shows the route announced or cannot tell, carrying the BGP status and evidence', () => {
+  it('stays a site-down error when BGP still shows the route announced, carrying the BGP status and evidence', () => {
     const [announced] = detect(fraLeft, { fra: 'announced' }, { fra: announcement })
     expect(announced).toMatchObject({ kind: 'site-down', severity: 'error' })
+    expect(announced?.summary).toBe('fra answers none of the vantages it served although its route is still announced: lon and par moved to ams and lon')
     expect(announced?.evidence.details).toMatchObject({ bgp: 'announced', bgpPeersSeeing: 2, bgpCommunity: '64500:1', movedVantages: ['lon', 'par'] })
+  })
+
+  it('is a clean failover when BGP cannot tell, carrying what BGP showed', () => {
     const [unknown] = detect(fraLeft, { fra: 'unknown' }, { fra: { text: 'no route names any site', details: { bgpPeersSeeing: 0 } } })
-    expect(unknown).toMatchObject({ kind: 'site-down', evidence: { details: { bgp: 'unknown', bgpPeersSeeing: 0 } } })
-    const [notChecked] = detect(fraLeft, {})
-    expect(notChecked?.kind).toBe('site-down')
-    expect(notChecked?.evidence.details).not.toHaveProperty('bgp')
+    expect(unknown).toMatchObject({ kind: 'failover', severity: 'warning', evidence: { details: { bgp: 'unknown', bgpPeersSeeing: 0 } } })
+    expect(unknown?.summary).toMatch(/clean failover \(BGP state unknown\)$/)
   })
 
   it('forgets a site that served nobody within lookbackCycles', () => {
