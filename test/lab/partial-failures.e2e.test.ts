@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest'
 import { parseFaultCommand } from '../../lab/fault-rules.ts'
 import { runFault } from '../../lab/faults.ts'
 import { VANTAGES, VIP4, VIP6, vantageById } from '../../lab/topology.ts'
-import type { Incident } from '../../src/core/findings.ts'
+import type { FindingPaths, Incident } from '../../src/core/findings.ts'
 import type { Observation } from '../../src/core/model.ts'
 import { eventually, labSkipReason, probeUntil } from './lab-harness.ts'
 import { useLabMonitor } from './lab-monitor-suite.ts'
@@ -40,19 +40,11 @@ const INTERVAL_SECONDS = 5
 const STEADY_CYCLES = 2
 const ACTION_MARGIN_MS = 2_000
 const DELIVERY_WAIT_MS = 5_000
+/** The default detection settings: TCP must fail for 6 cycles in a row (transport-divergence windowCycles), a vantage be silent for 3. */
+const DIVERGENCE_CYCLES = 6
+const SILENT_CYCLES = 3
 
-/** What `Finding.paths` holds (src/core/findings.ts): the paths a finding is about. */
-interface FindingPaths {
-  slice: string
-  text: string
-  families: ('ipv4' | 'ipv6')[]
-  addresses: string[]
-  transports: ('udp' | 'tcp')[]
-}
-
-/** The kinds of partial failures are the core's (`core: partial failures`); a string here, so this file compiles before them. */
-const kindOf = (incident: Incident): string => incident.kind
-const pathsOf = (incident: Incident): FindingPaths | undefined => (incident.lastFinding as { paths?: FindingPaths }).paths
+const pathsOf = (incident: Incident): FindingPaths | undefined => incident.lastFinding.paths
 const describeIncidents = (incidents: readonly Incident[]): string =>
   JSON.stringify(incidents.map((i) => ({ key: i.key, status: i.status, openedAt: i.openedAt, resolvedAt: i.resolvedAt, summary: i.lastFinding.summary, paths: pathsOf(i) })))
 
@@ -184,7 +176,7 @@ describe.skipIf(reason !== undefined)('partial failures on the lab (e2e)', () =>
     let repairAt = 0
     let opened: Seen | undefined
     try {
-      opened = await waitForIncident(serve, faultAt, 4, (i) => openedSince(faultAt)(i) && kindOf(i) === 'transport-divergence' && i.scope === 'site:s3', 'transport divergence at s3')
+      opened = await waitForIncident(serve, faultAt, DIVERGENCE_CYCLES + 2, (i) => openedSince(faultAt)(i) && i.kind === 'transport-divergence' && i.scope === 'site:s3', 'transport divergence at s3')
       expect(pathsOf(opened.incident)?.transports).toEqual(['tcp'])
       expect(opened.incident.lastFinding.summary).toMatch(/\bs3\b/)
       expect(opened.incident.lastFinding.summary).toMatch(/\bTCP\b/)
@@ -238,7 +230,7 @@ describe.skipIf(reason !== undefined)('partial failures on the lab (e2e)', () =>
     let repairAt = 0
     let opened: Seen | undefined
     try {
-      opened = await waitForIncident(serve, faultAt, 5, (i) => openedSince(faultAt)(i) && kindOf(i) === 'vantage-silent' && i.scope === 'vantage:v3', 'v3 silent')
+      opened = await waitForIncident(serve, faultAt, SILENT_CYCLES + 2, (i) => openedSince(faultAt)(i) && i.kind === 'vantage-silent' && i.scope === 'vantage:v3', 'v3 silent')
       const during = serve.cyclesSince(faultAt)
       expect(during.length).toBeGreaterThan(0)
       for (const cycle of during) {
