@@ -20,6 +20,8 @@ import {
 } from './lab.ts'
 import { runBgpFeed } from './bgp-feed/server.ts'
 import { describeTopology } from './describe.ts'
+import { UsageError, isFaultCommand, parseFaultCommand } from './fault-rules.ts'
+import { activeFaults, runFault } from './faults.ts'
 import { BGP_FEED, SITES, VANTAGES, failoverCatchment, steadyCatchment } from './topology.ts'
 
 const USAGE = `usage: npm run lab -- <command>
@@ -32,6 +34,10 @@ const USAGE = `usage: npm run lab -- <command>
   stop-dns SITE | start-dns SITE
   flap SITE SECONDS [CYCLES]
   loss VANTAGE PERCENT
+  block SITE [--family 4|6] [--transport udp|tcp]   nftables in the site drops DNS to the VIP (route stays)
+  unblock SITE              removes every block of the site
+  withdraw SITE --family 4|6 | announce SITE --family 4|6   one family's route leaves BGP / comes back
+  silence VANTAGE | unsilence VANTAGE   the monitor's netns runner cannot enter the vantage (it reports nothing)
   exec VANTAGE CMD...
   measure [N]               RTT fidelity: ping and the probe CLI (N per transport) against the expected RTTs
   topology                  the namespaces, links, addresses, ASNs and delays (markdown tables)
@@ -42,6 +48,18 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   const print = (text: string): void => {
     process.stdout.write(`${text}\n`)
+  }
+  if (isFaultCommand(command)) {
+    let fault
+    try {
+      fault = parseFaultCommand(command, rest)
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      process.stderr.write(`lab: ${error.message}\n`)
+      return 2
+    }
+    for (const line of await runFault(fault)) print(line)
+    return 0
   }
   switch (command) {
     case 'deps': {
@@ -59,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return 0
     case 'status': {
       const result = await status({ tcp: rest.includes('--tcp') })
-      print(rest.includes('--json') ? JSON.stringify(result, null, 2) : formatStatus(result))
+      const faults = await activeFaults()
+      print(rest.includes('--json') ? JSON.stringify({ ...result, faults }, null, 2) : `${formatStatus(result)}\nfaults: ${faults.join('; ') || 'none'}`)
       return 0
     }
     case 'measure':

@@ -9,6 +9,10 @@ queries the local VIP (the site's own server) and writes ExaBGP text-API
 commands to stdout. It exits when ExaBGP closes its stdin.
 
   --route NEIGHBOUR=PREFIX   repeatable; e.g. 10.53.22.1=198.51.100.53/32
+  --withdraw-file PATH       optional; read every interval: the address families
+                             (lines "ipv4" / "ipv6") whose routes stay withdrawn
+                             whatever the check says (npm run lab -- withdraw SITE
+                             --family 6). A missing file withdraws nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +54,20 @@ def answers(address: str, qname: str, timeout_s: float) -> bool:
             return False
 
 
+def family_of(prefix: str) -> str:
+    return "ipv6" if ":" in prefix else "ipv4"
+
+
+def withdrawn_families(path: str | None) -> set[str]:
+    if not path:
+        return set()
+    try:
+        with open(path, encoding="ascii") as handle:
+            return {line.strip() for line in handle if line.strip() in ("ipv4", "ipv6")}
+    except OSError:  # no file: nothing withdrawn by hand
+        return set()
+
+
 def emit(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -74,10 +92,12 @@ def main() -> int:
     parser.add_argument("--rise", type=int, default=1)
     parser.add_argument("--community", required=True)
     parser.add_argument("--route", action="append", default=[], required=True)
+    parser.add_argument("--withdraw-file", default=None)
     args = parser.parse_args()
     routes = [tuple(item.split("=", 1)) for item in args.route]
 
-    announced = False
+    healthy = False
+    announced: set[tuple[str, str]] = set()
     successes = failures = 0
     while True:
         if stdin_closed():
@@ -87,14 +107,20 @@ def main() -> int:
             successes, failures = successes + 1, 0
         else:
             successes, failures = 0, failures + 1
-        if not announced and successes >= args.rise:
-            for neighbour, prefix in routes:
+        if not healthy and successes >= args.rise:
+            healthy = True
+        elif healthy and failures >= args.fall:
+            healthy = False
+        withdrawn = withdrawn_families(args.withdraw_file)
+        for route in routes:
+            neighbour, prefix = route
+            wanted = healthy and family_of(prefix) not in withdrawn
+            if wanted and route not in announced:
                 emit(f"neighbor {neighbour} announce route {prefix} next-hop self community [{args.community}]")
-            announced = True
-        elif announced and failures >= args.fall:
-            for neighbour, prefix in routes:
+                announced.add(route)
+            elif not wanted and route in announced:
                 emit(f"neighbor {neighbour} withdraw route {prefix} next-hop self")
-            announced = False
+                announced.discard(route)
         time.sleep(max(0.0, args.interval_ms / 1000 - (time.monotonic() - started)))
 
 

@@ -29,6 +29,8 @@ import { renderCollectorBird, renderRouterBird, renderSiteBird } from './render/
 import { renderDns } from './render/dns.ts'
 import { exabgpEnvironment, renderExabgpConf, type HealthCheckOptions } from './render/exabgp.ts'
 import { renderBgpdConf, renderZebraConf } from './render/frr.ts'
+import { parseWithdrawnFamilies, withdrawnFamiliesPath, type Family } from './fault-rules.ts'
+import { unsilenceAll } from './silence.ts'
 import {
   BGP_FEED,
   COLLECTOR,
@@ -388,7 +390,7 @@ export async function startDns(state: LabState, site: Site): Promise<void> {
 
 async function startFrr(state: LabState, site: Site, withZebra: boolean): Promise<void> {
   const dir = join(nodeDir(site.id), 'frr')
-  await writeFiles(dir, { 'zebra.conf': renderZebraConf(site, dir), 'bgpd.conf': renderBgpdConf(site, dir) })
+  await writeFiles(dir, { 'zebra.conf': renderZebraConf(site, dir), 'bgpd.conf': renderBgpdConf(site, dir, withdrawnFamilies(site)) })
   // FRR insists on its compiled-in vty group (frrvty), so it runs as user frr in a dir it owns.
   chownSync(dir, frrIds().uid, frrIds().gid)
   for (const file of ['zebra.conf', 'bgpd.conf']) chownSync(join(dir, file), frrIds().uid, frrIds().gid)
@@ -415,6 +417,15 @@ function frrIds(): { uid: number; gid: number } {
   return cachedFrrIds
 }
 
+/** The families `npm run lab -- withdraw` took out of the site's announcements (lab/faults.ts); [] normally. */
+function withdrawnFamilies(site: Site): Family[] {
+  try {
+    return parseWithdrawnFamilies(readFileSync(withdrawnFamiliesPath(site.id), 'utf8'))
+  } catch {
+    return []
+  }
+}
+
 export async function startBgp(state: LabState, site: Site): Promise<void> {
   const dir = nodeDir(site.id)
   await mkdir(dir, { recursive: true })
@@ -422,9 +433,9 @@ export async function startBgp(state: LabState, site: Site): Promise<void> {
     case 'frr':
       return startFrr(state, site, state.processes[`${site.id}.zebra`] === undefined)
     case 'bird':
-      return startBird(state, site.id, renderSiteBird(site, dir), `${site.id}.bgp`)
+      return startBird(state, site.id, renderSiteBird(site, dir, withdrawnFamilies(site)), `${site.id}.bgp`)
     case 'exabgp': {
-      await writeFiles(dir, { 'exabgp.conf': renderExabgpConf(site, HEALTH_CHECK) })
+      await writeFiles(dir, { 'exabgp.conf': renderExabgpConf(site, { ...HEALTH_CHECK, withdrawFile: withdrawnFamiliesPath(site.id) }) })
       // ExaBGP exits at start if the pid file of a killed instance is still there.
       await rm(join(dir, 'exabgp.pid'), { force: true })
       await spawnDaemon(state, `${site.id}.bgp`, site.namespace, '/usr/sbin/exabgp', [join(dir, 'exabgp.conf')], {
@@ -580,6 +591,8 @@ export async function waitForSteadyState(timeoutMs: number, options: { collector
 
 export async function down(): Promise<string[]> {
   const report: string[] = []
+  // A silenced vantage's namespace is missing from `ip netns list` and held by a mount under RUN_DIR.
+  for (const vantage of await unsilenceAll().catch((error: unknown) => (log(`unsilence: ${String(error)}`), []))) report.push(`unsilenced ${vantage}`)
   const state = await readState()
   if (state?.supervisorPid !== undefined && (await processExists(state.supervisorPid))) {
     const commandLine = (await processCommandLine(state.supervisorPid)) ?? ''

@@ -15,7 +15,10 @@ SERVICES=(named nsd knot)
 for argument in "$@"; do
   case ${argument} in
     --lab)
-      PACKAGES+=(bird2 frr exabgp gobgpd iputils-ping)
+      # nftables: the nft CLI for the lab's partial-failure blocks (lab/faults.ts), applied inside a site's
+      # namespace only. Its system service (which loads /etc/nftables.conf into the root namespace) is never
+      # started: the install runs under policy-rc.d, and Debian leaves nftables.service disabled.
+      PACKAGES+=(bird2 frr exabgp gobgpd iputils-ping nftables)
       SERVICES+=(bird frr exabgp gobgpd)
       ;;
     --browser)

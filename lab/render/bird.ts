@@ -180,8 +180,13 @@ mrtdump protocols { messages };
   return parts.join('\n')
 }
 
-/** Site s3: BIRD exports the VIP from the loopback, tagged with the site's community. */
-export function renderSiteBird(site: Site, dir: string): string {
+/**
+ * Site s3: BIRD exports the VIP from the loopback, tagged with the site's community. A family in
+ * `withdrawn` exports nothing (npm run lab -- withdraw s3 --family N): `birdc configure` with the
+ * changed export filter re-feeds that channel only, the session stays up and the other family's
+ * protocol is unchanged.
+ */
+export function renderSiteBird(site: Site, dir: string, withdrawn: readonly ('ipv4' | 'ipv6')[] = []): string {
   const router = routerById(site.router)
   const uplink = linkBetween(site.id, router.id)
   const parts = [header(dir, addressOnly(uplink.ipv4))]
@@ -202,7 +207,7 @@ export function renderSiteBird(site: Site, dir: string): string {
         peerAs: router.asn,
         family,
         importFilter: 'none',
-        exportFilter: `filter { if net != ${vip} then reject; bgp_community.add((${high}, ${low})); accept; }`,
+        exportFilter: withdrawn.includes(family) ? 'none' : `filter { if net != ${vip} then reject; bgp_community.add((${high}, ${low})); accept; }`,
       }),
     )
   }

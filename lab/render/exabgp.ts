@@ -12,6 +12,11 @@ export interface HealthCheckOptions {
   /** Consecutive failures before withdrawing / successes before announcing. */
   fall: number
   rise: number
+  /**
+   * A file the health check reads every interval: the families ("ipv4", "ipv6", one a line) whose
+   * routes stay withdrawn (npm run lab -- withdraw SITE --family N, lab/faults.ts). None: no such control.
+   */
+  withdrawFile?: string
 }
 
 export function healthCheckArgs(site: Site, options: HealthCheckOptions): string[] {
@@ -29,6 +34,7 @@ export function healthCheckArgs(site: Site, options: HealthCheckOptions): string
     '--community', `${high}:${low}`,
     '--route', `${uplink.peerIpv4}=${VIP4}/32`,
     '--route', `${uplink.peerIpv6}=${VIP6}/128`,
+    ...(options.withdrawFile !== undefined ? ['--withdraw-file', options.withdrawFile] : []),
   ]
 }
 

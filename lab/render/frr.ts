@@ -12,7 +12,11 @@ log file ${dir}/zebra.log informational
 `
 }
 
-export function renderBgpdConf(site: Site, dir: string): string {
+/**
+ * A family in `withdrawn` has no `network` statement (npm run lab -- withdraw s1 --family N, which
+ * removes it at run time with vtysh; rendering it so keeps the withdrawal across a start-bgp).
+ */
+export function renderBgpdConf(site: Site, dir: string, withdrawn: readonly ('ipv4' | 'ipv6')[] = []): string {
   const router = routerById(site.router)
   const uplink = linkBetween(site.id, router.id)
   const { holdSeconds, keepaliveSeconds, connectRetrySeconds } = BGP_TIMERS
@@ -42,14 +46,12 @@ router bgp ${site.asn}
 ${neighbourLines}
  !
  address-family ipv4 unicast
-  network ${VIP4_PREFIX}
-  neighbor ${uplink.peerIpv4} activate
+${withdrawn.includes('ipv4') ? '' : `  network ${VIP4_PREFIX}\n`}  neighbor ${uplink.peerIpv4} activate
   neighbor ${uplink.peerIpv4} route-map TAG-${site.id.toUpperCase()} out
  exit-address-family
  !
  address-family ipv6 unicast
-  network ${VIP6_PREFIX}
-  neighbor ${uplink.peerIpv6} activate
+${withdrawn.includes('ipv6') ? '' : `  network ${VIP6_PREFIX}\n`}  neighbor ${uplink.peerIpv6} activate
   neighbor ${uplink.peerIpv6} route-map TAG-${site.id.toUpperCase()} out
  exit-address-family
 exit
