@@ -99,12 +99,24 @@ function siteLeft(input: DetectorInput, window: readonly CatchmentCycle[], site:
   const former = uniqueSorted(
     earlier.flatMap((cycle) => [...cycle.catchment.values()].filter((state) => reachedSite(state, site)).map((state) => state.vantage)),
   )
-  const moved = former.filter((vantage) => stateIn(current, vantage).status === 'answering')
+  const moved = former.filter((vantage) => stateIn(current, vantage).status === 'answering' && !wentBackHome(earlier, vantage, site, stateIn(current, vantage).sites))
   const failing = former.filter((vantage) => stateIn(current, vantage).status === 'failing')
   if (moved.length === 0) return null
   const nowAt = uniqueSorted(moved.flatMap((vantage) => stateIn(current, vantage).sites))
   const lastServedAt = Math.max(...former.map((vantage) => lastServed(earlier, vantage, site)))
   return { site, moved, failing, nowAt, lastServedAt }
+}
+
+/**
+ * The vantage reached the site on a detour (a failover to it) and now answers from where it was before:
+ * the end of a failover to the site, not the site going down. Without this, the site's own vantages
+ * being unheard (silent) would leave the returning ones to call a healthy site down.
+ */
+function wentBackHome(earlier: readonly CatchmentCycle[], vantage: string, site: string, sitesNow: readonly string[]): boolean {
+  const states = reportedStates(earlier, vantage)
+  const firstAtSite = states.findIndex(({ state }) => reachedSite(state, site))
+  const before = new Set(states.slice(0, Math.max(0, firstAtSite)).flatMap(({ state }) => (state.status === 'answering' ? state.sites : [])))
+  return sitesNow.length > 0 && sitesNow.every((other) => before.has(other))
 }
 
 function commonFields(left: SiteLeft) {

@@ -88,6 +88,25 @@ describe('site-down detector', () => {
     expect(unknown?.summary).toMatch(/clean failover \(BGP state unknown\)$/)
   })
 
+  it('does not call a site down when a vantage that failed over to it goes back home while its own vantage is silent', () => {
+    // ber normally answers from ber; fra's failover sent it to lon for a while; lon's own vantage (par) is now unheard.
+    const history = sequence(
+      repeat(3, { par: ok('lon'), ber: ok('ber') }),
+      repeat(3, { par: ok('lon'), ber: ok('lon') }),
+      [{ ...cycle(0, { ber: ok('ber') }), missingVantages: [{ vantage: 'par', reason: 'runner failed' }] }],
+    )
+    expect(runDetector(siteDown, history)).toEqual([])
+  })
+
+  it('still calls a site down when its own vantage moved away, even after others came and went', () => {
+    const history = sequence(
+      repeat(3, { par: ok('lon'), ber: ok('ber') }),
+      repeat(3, { par: ok('lon'), ber: ok('lon') }),
+      [cycle(0, { par: ok('ams'), ber: ok('ber') })],
+    )
+    expect(runDetector(siteDown, history).map((finding) => [finding.kind, finding.scope, finding.evidence.vantages])).toEqual([['failover', 'site:lon', ['par']]])
+  })
+
   it('forgets a site that served nobody within lookbackCycles', () => {
     const history = sequence(healthy, repeat(5, { par: ok('ams'), lon: ok('ams'), ber: ok('ber') }))
     expect(runDetector(siteDown, history, { lookbackCycles: 5 })).toEqual([])
