@@ -149,8 +149,8 @@ describe('the JSON API', () => {
     const body = await json<CatchmentBody>(api.request('/api/v1/targets/lab/catchment'))
     expect(body.coverage).toEqual({ reporting: 1, vantages: 3 })
     const par = body.vantages.find((vantage) => vantage.vantage === 'par')
-    // Still readable as before: the vantage over every address.
-    expect(par).toMatchObject({ vantage: 'par', status: 'answering', sites: ['ams', 'fra'] })
+    // Still readable as before: the vantage over every address, split (its families disagree), every site that answered.
+    expect(par).toMatchObject({ vantage: 'par', status: 'split', sites: ['ams', 'fra'] })
     expect(par?.families).toEqual({
       ipv4: { status: 'answering', sites: ['fra'], rttMs: 11, since: T0, transports: null },
       ipv6: {
