@@ -6,7 +6,8 @@
 // log (one JSON line per cycle): cycle 1 is the first cycle started after the action.
 //
 //   sudo npx tsx bench/detection.ts [--cycles 60] [--loss 20[,40...]] [--loss-vantage v2] [--runs 1]
-//                                   [--interval 5] [--scenarios black-hole,failover,health-check,flap]
+//                                   [--interval 5] [--scenarios black-hole,failover,health-check,flap,
+//                                                   block-ipv6,block-tcp,withdraw-ipv6,silence]
 //                                   [--no-soak] [--reuse-lab]
 //
 // Brings the lab up and down itself (lab/README.md); with --reuse-lab it uses a lab that is up and
@@ -16,6 +17,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { parseFaultCommand } from '../lab/fault-rules.ts'
+import { runFault } from '../lab/faults.ts'
 import { killBgp, setLoss, startBgpScenario, startDnsScenario, stopDns } from '../lab/lab.ts'
 import { acquireLabTestLock, labIsUp, labSkipReason, runLabCli } from '../test/lab/lab-harness.ts'
 import {
@@ -63,6 +66,11 @@ interface Scenario {
   recover(): Promise<void>
 }
 
+/** A lab partial failure (lab/faults.ts), without the lab's own probes: the monitor's are what sees. */
+const labFault = (command: string, ...args: string[]) => async (): Promise<void> => {
+  await runFault(parseFaultCommand(command, args), { probes: false })
+}
+
 const SCENARIOS: Scenario[] = [
   {
     id: 'black-hole',
@@ -98,7 +106,41 @@ const SCENARIOS: Scenario[] = [
     recover: () => startBgpScenario('s2'),
     restore: () => startBgpScenario('s2'),
   },
+  // The partial failures: one family, one transport, one family's route, one vantage.
+  {
+    id: 'block-ipv6',
+    label: 'block s1 --family 6 (black hole over IPv6)',
+    incident: 'black-hole/site:s1',
+    fault: labFault('block', 's1', '--family', '6'),
+    recover: labFault('unblock', 's1'),
+    restore: labFault('unblock', 's1'),
+  },
+  {
+    id: 'block-tcp',
+    label: 'block s3 --transport tcp (TCP/53 filtered)',
+    incident: 'transport-divergence/site:s3',
+    fault: labFault('block', 's3', '--transport', 'tcp'),
+    recover: labFault('unblock', 's3'),
+    restore: labFault('unblock', 's3'),
+  },
+  {
+    id: 'withdraw-ipv6',
+    label: 'withdraw s2 --family 6 (IPv6 failover)',
+    incident: 'failover/site:s2',
+    fault: labFault('withdraw', 's2', '--family', '6'),
+    recover: labFault('announce', 's2', '--family', '6'),
+    restore: labFault('announce', 's2', '--family', '6'),
+  },
+  {
+    id: 'silence',
+    label: 'silence v3 (a vantage reports nothing)',
+    incident: 'vantage-silent/vantage:v3',
+    fault: labFault('silence', 'v3'),
+    recover: labFault('unsilence', 'v3'),
+    restore: labFault('unsilence', 'v3'),
+  },
 ]
+
 
 interface RunResult {
   scenario: Scenario
