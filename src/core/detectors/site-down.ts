@@ -30,8 +30,8 @@ export const SiteDownParamsSchema = z
       .describe('How many cycles back a site must have answered a vantage for that vantage to count as one it served.'),
   })
   .describe(
-    'Site down: every vantage a site served recently has moved to another site or fails. When BGP shows the site ' +
-      'withdrawn and every one of them moved, a clean failover is reported instead.',
+    'Site down: every vantage a site served recently has moved to another site or fails. When every one of them moved ' +
+      '(and BGP does not show the site still announced), it is a clean failover instead: a warning, with or without BGP data.',
   )
 
 export type SiteDownParams = z.output<typeof SiteDownParamsSchema>
