@@ -189,7 +189,7 @@ describe('settings schemas', () => {
   it('default every detector and the policy from {}', () => {
     expect(DetectionSettingsSchema.parse({})).toEqual({
       outage: { minReportingVantages: 1, lookbackCycles: 60 },
-      'black-hole': { lookbackCycles: 60, minAnsweringVantages: 1 },
+      'black-hole': { lookbackCycles: 60, minAnsweringVantages: 1, lossyPartialCycles: 3 },
       'site-down': { lookbackCycles: 60 },
       'catchment-shift': { confirmCycles: 3, settleCycles: 30 },
       'catchment-flapping': { windowCycles: 10, minChanges: 3, minVantagesPerEvent: 2 },

@@ -83,6 +83,25 @@ describe('partial failures', () => {
     expect(pages(run.notifications)).toEqual(['trigger black-hole site:fra'])
   })
 
+  it('a lossy vantage whose IPv6 probes are all lost in one cycle now and then is no black hole, until they stay lost 3 cycles', () => {
+    const v4 = (site: string, rttMs: number) => paths(ok(site, rttMs), [ADDRESS_V4], UDP_AND_TCP)
+    const lossy = (index: number): Probe[] =>
+      index % 4 === 1 ? [...v4('fra', 12), on(ADDRESS_V6, timeout('udp')), on(ADDRESS_V6, ok('fra', 12, 'tcp'))] : everywhere('fra', 12)
+    const lostOnce = [...v4('fra', 12), ...paths(timeout(), [ADDRESS_V6], UDP_AND_TCP)]
+    const history = sequence(
+      ...Array.from({ length: 8 }, (_, index) => repeat(1, { par: lossy(index), ber: everywhere('ber', 20) })),
+      repeat(1, { par: lostOnce, ber: everywhere('ber', 20) }),
+      repeat(1, { par: lossy(1), ber: everywhere('ber', 20) }),
+      repeat(1, { par: lostOnce, ber: everywhere('ber', 20) }),
+      repeat(1, { par: lossy(0), ber: everywhere('ber', 20) }),
+      repeat(3, { par: lostOnce, ber: everywhere('ber', 20) }),
+    )
+    const run = evaluateSeries(history, { target: DUAL_STACK_TARGET })
+    const blackHoles = run.results.map((result) => result.findings.filter((finding) => finding.kind === 'black-hole').length)
+    expect(blackHoles).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    expect(run.notifications).toEqual([])
+  })
+
   it('reads the IPv6 slice against BGP\'s IPv6 routes: fra announced over IPv6 confirms that black hole', () => {
     const bgpAt = (): SeriesBgp => ({ bgp: { fra: 'announced', ber: 'announced' }, bgpByFamily: { ipv6: { fra: 'announced', ber: 'announced' } } })
     const run = evaluateSeries(sequence(healthy(3), fraDeadOverIpv6(2)), { target: DUAL_STACK_TARGET, bgpAt })

@@ -36,6 +36,17 @@ export const BlackHoleParamsSchema = z
       .min(1)
       .default(1)
       .describe('Vantages that must still get an answer in the same cycle; with fewer, it is an outage, not a black hole.'),
+    lossyPartialCycles: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(3)
+      .describe(
+        'Over part of the paths (one address family, one address) a vantage sends few probes, and on a lossy path all of ' +
+          'them are lost in one cycle now and then. A vantage that lost probes there in the 10 cycles before it started ' +
+          'failing must fail this many cycles in a row to count; one whose paths were clean counts at once.',
+      ),
   })
   .describe(
     'Black hole: the site a vantage answered from last stops answering it (timeout, network error, SERVFAIL, REFUSED, ...) ' +
@@ -50,7 +61,8 @@ function detectBlackHoles(input: DetectorInput, params: BlackHoleParams): Findin
   if (answeringCount < params.minAnsweringVantages) return []
   const window = lastCycles(input, params.lookbackCycles)
   const failingBySite = new Map<string, VantageState[]>()
-  for (const state of states.filter((candidate) => candidate.status === 'failing')) {
+  const failing = states.filter((candidate) => candidate.status === 'failing' && !isLossyNoise(input, window, candidate.vantage, params))
+  for (const state of failing) {
     for (const site of suspectedSites(window, state)) failingBySite.set(site, [...(failingBySite.get(site) ?? []), state])
   }
   return [...failingBySite.keys()]
@@ -101,6 +113,23 @@ function findingFor(
     summary: `${confirmed ? 'black hole' : 'suspected black hole'} at ${site}${sliceText(input)}: ${who} while ${others}; ${bgpText}`,
     details: { ...details, confirmed },
   })
+}
+
+const LOSS_HISTORY_CYCLES = 10
+
+/**
+ * In a narrower slice, a failing vantage whose paths there lost probes shortly before (some observation
+ * not ok in the LOSS_HISTORY_CYCLES reported cycles before its failing streak) is noise until its streak
+ * reaches lossyPartialCycles: at 20 % loss each way, both of a family's probes are lost in about one
+ * cycle in ten. A path that was clean and goes dark counts at once.
+ */
+function isLossyNoise(input: DetectorInput, window: readonly CatchmentCycle[], vantage: string, params: BlackHoleParams): boolean {
+  if ((input.slice?.level ?? 0) === 0) return false
+  const streak = failingStreak(window, vantage)
+  if (streak >= params.lossyPartialCycles) return false
+  const states = reportedStates(window, vantage)
+  const before = states.slice(Math.max(0, states.length - streak - LOSS_HISTORY_CYCLES), states.length - streak)
+  return before.some(({ state }) => state.observations.some(({ observation }) => observation.outcome !== 'ok'))
 }
 
 /** Consecutive reported cycles, up to the current one, in which the vantage failed. */
