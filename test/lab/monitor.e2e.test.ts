@@ -23,6 +23,7 @@ import { killBgp, startBgpScenario, startDnsScenario, stopDns } from '../../lab/
 import { failoverCatchment, routerById, siteById, steadyCatchment, vantageById, VANTAGES } from '../../lab/topology.ts'
 import { createSqliteStore } from '../../src/adapters/store/sqlite.ts'
 import type { Incident } from '../../src/core/findings.ts'
+import { medianMs } from '../../src/core/catchment.ts'
 import type { Observation } from '../../src/core/model.ts'
 import { eventually, labSkipReason, probeUntil, sleep } from './lab-harness.ts'
 import { useLabMonitor } from './lab-monitor-suite.ts'
@@ -82,16 +83,19 @@ describe.skipIf(reason !== undefined)('the monitor on the lab (e2e)', () => {
     const catchment = await serve.get<{ vantages: { vantage: string; status: string; sites: string[]; rttMs: number }[] }>(
       `/api/v1/targets/${TARGET_ID}/catchment`,
     )
+    const { observations } = await serve.get<{ observations: Observation[] }>(`/api/v1/targets/${TARGET_ID}/observations?since=0`)
+    expect(observations.length).toBeGreaterThanOrEqual(STEADY_CYCLES * VANTAGES.length * 4)
+    expect(observations.every((observation) => observation.outcome === 'ok')).toBe(true)
     for (const vantage of VANTAGES) {
       const expected = steadyCatchment(vantage)
       const state = catchment.vantages.find((candidate) => candidate.vantage === vantage.id)
       expect(state).toMatchObject({ status: 'answering', sites: [expected.site] })
+      // The links' delay is a floor no answer can beat; the ceiling is checked on the median of every steady
+      // cycle's answers, since one cycle's 4 answers can all come while the machine is busy (other test files).
       expect(state?.rttMs).toBeGreaterThanOrEqual(expected.rttMs - 0.5)
-      expect(state?.rttMs).toBeLessThan(expected.rttMs + RTT_SLACK_MS)
+      const rtts = observations.filter((observation) => observation.vantage === vantage.id).map((observation) => observation.rttMs ?? Infinity)
+      expect(medianMs(rtts)).toBeLessThan(expected.rttMs + RTT_SLACK_MS)
     }
-    const { observations } = await serve.get<{ observations: Observation[] }>(`/api/v1/targets/${TARGET_ID}/observations?since=0`)
-    expect(observations.length).toBeGreaterThanOrEqual(STEADY_CYCLES * VANTAGES.length * 4)
-    expect(observations.every((observation) => observation.outcome === 'ok')).toBe(true)
     expect(await serve.incidents('open')).toEqual([])
   }, 60_000)
 
