@@ -3,11 +3,12 @@
 // ends at its timeout, one invocation after another, and the cycle waits for the region (its deadline
 // follows regionWorstCase) so the outage is measured and pages. A plan that cannot fit the probe interval
 // is refused when the config loads, with its numbers.
-import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
+import { createExecutionContext, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { createD1Store } from '../../src/adapters/store/d1.ts'
 import worker from '../../workers/src/index.ts'
+import { coordinator, tickAt } from './coordinator-harness.ts'
 import { SILENT_ADDRESS_COUNT } from './fixtures.ts'
 
 const TARGET = 'silent-region'
@@ -43,7 +44,6 @@ function config(target: { addresses: string[]; port: number }, probe: Record<str
   })
 }
 
-const coordinator = () => env.COORDINATOR.get(env.COORDINATOR.idFromName('coordinator'))
 
 async function useConfig(configOverride: string): Promise<void> {
   await runInDurableObject(coordinator(), (instance) => {
@@ -53,12 +53,6 @@ async function useConfig(configOverride: string): Promise<void> {
   })
 }
 
-async function tickAt(scheduledTime: number): Promise<void> {
-  const controller = createScheduledController({ scheduledTime, cron: '* * * * *' })
-  const ctx = createExecutionContext()
-  await worker.scheduled(controller, env, ctx)
-  await waitOnExecutionContext(ctx)
-}
 
 describe('a region whose plan spans several invocations', () => {
   it(`reports ${SILENT_ADDRESS_COUNT} timeouts of a silent target within the cycle, and the outage pages`, async (context) => {

@@ -4,12 +4,13 @@
 // Worker's fetch handler serves the status page from D1. The coordinator is given a loopback config
 // through runInDurableObject (the test wrangler.jsonc's MONITOR_CONFIG is deliberately invalid, so no
 // test can probe the bundled example's addresses).
-import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
+import { createExecutionContext, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { createD1Store } from '../../src/adapters/store/d1.ts'
-import type { RegionNamespace } from '../../src/adapters/runner/durable-object.ts'
 import worker from '../../workers/src/index.ts'
+import { coordinator, tickAt } from './coordinator-harness.ts'
+import type { RegionNamespace } from '../../src/adapters/runner/durable-object.ts'
 import type { CycleSummary } from '../../workers/src/coordinator.ts'
 import type { LoopbackDnsServer } from './fixtures.ts'
 
@@ -45,7 +46,6 @@ function loopbackConfig(servers: readonly Extract<LoopbackDnsServer, { available
   })
 }
 
-const coordinator = () => env.COORDINATOR.get(env.COORDINATOR.idFromName('coordinator'))
 
 async function withSeams(seams: Partial<CoordinatorSeams>): Promise<void> {
   await runInDurableObject(coordinator(), (instance) => {
@@ -56,12 +56,6 @@ async function withSeams(seams: Partial<CoordinatorSeams>): Promise<void> {
   })
 }
 
-async function tickAt(scheduledTime: number): Promise<void> {
-  const controller = createScheduledController({ scheduledTime, cron: '* * * * *' })
-  const ctx = createExecutionContext()
-  await worker.scheduled(controller, env, ctx)
-  await waitOnExecutionContext(ctx)
-}
 
 describe('the scheduled handler through the regional Durable Objects, D1 and the page', () => {
   const servers = () => inject('dnsServers').flatMap((server) => (server.available ? [server] : []))
