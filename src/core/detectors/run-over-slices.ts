@@ -8,7 +8,7 @@
 // back to IPv6, the finding keeps its key and says "over IPv6", so its incident is updated, never
 // doubled. Two slices of the same width with the same key (a site failing v1 over IPv4 and v2 over
 // IPv6) make one finding that says both.
-import { gotAnswer, uniqueSorted, type CatchmentCycle } from '../catchment.ts'
+import { uniqueSorted, type CatchmentCycle } from '../catchment.ts'
 import type { Target } from '../config.ts'
 import type { Finding, FindingPaths } from '../findings.ts'
 import { addressesText, ALL_PATHS_ID, familiesOf, type PathSlice } from '../paths.ts'
@@ -82,7 +82,7 @@ function withAnsweringElsewhere(target: Target, finding: Finding, everyPath: Cat
   const inSlice = new Set(finding.paths?.addresses ?? [])
   const answering = finding.evidence.vantages.flatMap((vantage) => {
     const state = everyPath.catchment.get(vantage)
-    if (state === undefined || state.status !== 'partial' || !gotAnswer(state)) return []
+    if (state?.status !== 'partial') return []
     const elsewhere = state.observations
       .filter(({ observation }) => observation.outcome === 'ok' && !inSlice.has(observation.address))
       .map(({ observation }) => observation.address)
